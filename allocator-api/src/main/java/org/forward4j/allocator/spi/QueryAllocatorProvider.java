@@ -1,0 +1,17 @@
+package org.forward4j.allocator.spi;
+
+import org.forward4j.allocator.QueryAllocator;
+import org.forward4j.plugin.PluginProvider;
+
+/**
+ * Discoverable factory of a {@link QueryAllocator}; register implementations in
+ * {@code META-INF/services/org.forward4j.allocator.spi.QueryAllocatorProvider}.
+ */
+public interface QueryAllocatorProvider extends PluginProvider<QueryAllocator> {
+
+    /** The allocator SPI version this engine implements. */
+    int SPI_VERSION = 1;
+
+    /** Capability: the allocator learns from {@link QueryAllocator#observe} statistics. */
+    String LEARNS_FROM_STATISTICS = "learns-from-statistics";
+}

@@ -1,0 +1,129 @@
+package org.forward4j.estimator;
+
+import org.forward4j.noise.NoiseStream;
+import org.forward4j.plugin.UnsupportedCapabilityException;
+
+/**
+ * A straightforward, unbatched evaluator: it materialises each perturbed parameter vector and calls
+ * {@link Objective#losses}, and runs activation-noise queries row by row in plain Java. Backends are tested
+ * against it; plugin tests can use it without the engine.
+ */
+public final class ReferenceQueryEvaluator implements QueryEvaluator {
+
+    private final Objective objective;
+
+    /**
+     * Creates the evaluator.
+     *
+     * @param objective the objective to evaluate
+     */
+    public ReferenceQueryEvaluator(Objective objective) {
+        this.objective = objective;
+    }
+
+    @Override
+    public Objective objective() {
+        return objective;
+    }
+
+    @Override
+    public double[][] evaluate(float[] theta, WeightPlan plan) {
+        int d = objective.dimension();
+        double[][] out = new double[plan.queries().size()][];
+        float[] buf = new float[d];
+        for (int q = 0; q < out.length; q++) {
+            WeightQuery wq = plan.queries().get(q);
+            System.arraycopy(theta, 0, buf, 0, d);
+            if (wq.scale() != 0f) {
+                plan.stream(wq.direction()).addScaled(plan.distribution(), buf, 0, d, 0, wq.scale());
+            }
+            out[q] = new double[wq.rows().length];
+            objective.losses(buf, wq.rows(), out[q]);
+        }
+        return out;
+    }
+
+    @Override
+    public boolean supportsActivationNoise() {
+        return objective instanceof NetworkObjective;
+    }
+
+    @Override
+    public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
+        if (!(objective instanceof NetworkObjective net)) {
+            throw new UnsupportedCapabilityException("Activation-noise queries need a native network objective, but "
+                    + objective + " is a black box; use the spsa or rge estimator for black-box objectives");
+        }
+        DenseNetwork network = net.network();
+        int layers = network.layers();
+        int n = plan.size();
+        double[] losses = new double[n];
+        float[][][] inputs = new float[n][layers][];
+        for (int r = 0; r < n; r++) {
+            float[][] noise = noise(network, plan, r);
+            int row = plan.rows()[r];
+            losses[r] = Networks.loss(network, theta, net.features(), row, net.labels()[row], noise, inputs[r]);
+        }
+        return new ActivationPass() {
+            @Override
+            public double[] losses() {
+                return losses.clone();
+            }
+
+            @Override
+            public void accumulateGradient(double[] rowWeights, float[] gradient) {
+                for (int r = 0; r < n; r++) {
+                    if (rowWeights[r] == 0.0) {
+                        continue;
+                    }
+                    float[][] eps = noise(network, plan, r);
+                    for (int l = 0; l < layers; l++) {
+                        int in = network.in(l);
+                        int w = network.weightOffset(l);
+                        int b = network.biasOffset(l);
+                        float[] x = inputs[r][l];
+                        for (int o = 0; o < network.out(l); o++) {
+                            // eps here already includes sigma and sign; divide by sigma^2 to get sign*eps/sigma
+                            double c = rowWeights[r] * eps[l][o] / ((double) plan.sigma() * plan.sigma());
+                            gradient[b + o] += (float) c;
+                            for (int i = 0; i < in; i++) {
+                                gradient[w + o * in + i] += (float) (c * x[i]);
+                            }
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public double[] noiseEnergy() {
+                double[] e = new double[n];
+                for (int r = 0; r < n; r++) {
+                    float[][] eps = noise(network, plan, r);
+                    for (int l = 0; l < layers; l++) {
+                        double s = 0;
+                        for (float v : eps[l]) {
+                            double u = v / plan.sigma();
+                            s += u * u;
+                        }
+                        e[r] += s - network.out(l);
+                    }
+                }
+                return e;
+            }
+        };
+    }
+
+    /** sigma * sign * eps for every layer of query r. */
+    private static float[][] noise(DenseNetwork network, ActivationPlan plan, int r) {
+        float[][] noise = new float[network.layers()][];
+        float scale = plan.negate()[r] ? -plan.sigma() : plan.sigma();
+        for (int l = 0; l < network.layers(); l++) {
+            noise[l] = new float[network.out(l)];
+            plan.stream(r, l).fill(NoiseStream.Distribution.GAUSSIAN, noise[l], 0, network.out(l), 0);
+            for (int o = 0; o < noise[l].length; o++) {
+                noise[l][o] *= scale;
+            }
+        }
+        return noise;
+    }
+}

@@ -1,0 +1,22 @@
+package org.forward4j.estimator;
+
+/**
+ * Everything an estimator needs for one mini-batch.
+ *
+ * @param evaluator runs the query plans (and counts them)
+ * @param theta the current parameters; read-only
+ * @param rows data rows of the batch, in batch order
+ * @param seed the run's seed
+ * @param step the step number (part of the noise key, method.md §5)
+ */
+public record StepContext(QueryEvaluator evaluator, float[] theta, int[] rows, long seed, int step) {
+
+    /**
+     * The batch size.
+     *
+     * @return B
+     */
+    public int batchSize() {
+        return rows.length;
+    }
+}

@@ -1,0 +1,308 @@
+package org.forward4j.plugin;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An immutable set of string settings with typed, validating readers.
+ *
+ * <p>Plugins read their settings with a {@link Reader}, which collects every problem (malformed value, out of
+ * range, unknown key) and reports them all at once in one {@link InvalidConfigurationException}.
+ */
+public final class Settings {
+
+    private static final Settings EMPTY = new Settings(Map.of());
+
+    private final Map<String, String> values;
+
+    private Settings(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /**
+     * Settings holding the given entries.
+     *
+     * @param values keys and values; neither may be null
+     * @return the settings
+     */
+    public static Settings of(Map<String, String> values) {
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new InvalidConfigurationException("Setting keys and values must not be null, got " + e);
+            }
+        }
+        return new Settings(values);
+    }
+
+    /**
+     * Settings from alternating keys and values, for tests and small programs.
+     *
+     * @param keyValues key1, value1, key2, value2, ...
+     * @return the settings
+     */
+    public static Settings of(String... keyValues) {
+        if (keyValues.length % 2 != 0) {
+            throw new InvalidConfigurationException("Settings.of needs key/value pairs, got an odd count "
+                    + keyValues.length);
+        }
+        Map<String, String> m = new TreeMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return of(m);
+    }
+
+    /**
+     * No settings.
+     *
+     * @return the empty settings
+     */
+    public static Settings empty() {
+        return EMPTY;
+    }
+
+    /**
+     * The raw value of a key.
+     *
+     * @param key the key
+     * @return the value, if present
+     */
+    public Optional<String> raw(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    /**
+     * All entries, sorted by key.
+     *
+     * @return an unmodifiable view
+     */
+    public Map<String, String> asMap() {
+        return values;
+    }
+
+    /**
+     * The entries whose key starts with {@code prefix}, with the prefix removed.
+     *
+     * @param prefix for example {@code "allocator."}
+     * @return the sub-settings
+     */
+    public Settings withPrefix(String prefix) {
+        Map<String, String> m = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                m.put(k.substring(prefix.length()), v);
+            }
+        });
+        return new Settings(m);
+    }
+
+    /**
+     * These settings with more entries layered on top (later wins).
+     *
+     * @param overrides entries that replace or add to these
+     * @return the merged settings
+     */
+    public Settings with(Map<String, String> overrides) {
+        Map<String, String> m = new TreeMap<>(values);
+        m.putAll(overrides);
+        return of(m);
+    }
+
+    /**
+     * Starts validated reading.
+     *
+     * @param owner who reads, used in messages, for example {@code "allocator 'optimal'"}
+     * @return a reader that collects problems until {@link Reader#finish()}
+     */
+    public Reader reader(String owner) {
+        return new Reader(owner);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Settings s && s.values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
+    }
+
+    /** Reads typed values, remembering every problem; {@link #finish()} throws them together. */
+    public final class Reader {
+        private final String owner;
+        private final Set<String> read = new LinkedHashSet<>();
+        private final List<String> problems = new ArrayList<>();
+
+        private Reader(String owner) {
+            this.owner = owner;
+        }
+
+        /**
+         * An integer in {@code [min, max]}.
+         *
+         * @param key the key
+         * @param defaultValue used when the key is absent
+         * @param min smallest allowed value
+         * @param max largest allowed value
+         * @return the value (the default if it was invalid; the problem is reported by {@link #finish()})
+         */
+        public int intValue(String key, int defaultValue, int min, int max) {
+            read.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return defaultValue;
+            }
+            try {
+                int x = Integer.parseInt(v.trim());
+                if (x < min || x > max) {
+                    problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
+                    return defaultValue;
+                }
+                return x;
+            } catch (NumberFormatException e) {
+                problems.add(key + "=" + v + " is not an integer; use an integer in [" + min + ", " + max + "]");
+                return defaultValue;
+            }
+        }
+
+        /**
+         * A finite double in {@code [min, max]}.
+         *
+         * @param key the key
+         * @param defaultValue used when the key is absent
+         * @param min smallest allowed value
+         * @param max largest allowed value
+         * @return the value (the default if it was invalid)
+         */
+        public double doubleValue(String key, double defaultValue, double min, double max) {
+            read.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return defaultValue;
+            }
+            try {
+                double x = Double.parseDouble(v.trim());
+                if (!Double.isFinite(x) || x < min || x > max) {
+                    problems.add(key + "=" + v + " is out of range; use a number in [" + min + ", " + max + "]");
+                    return defaultValue;
+                }
+                return x;
+            } catch (NumberFormatException e) {
+                problems.add(key + "=" + v + " is not a number; use a number in [" + min + ", " + max + "]");
+                return defaultValue;
+            }
+        }
+
+        /**
+         * A boolean ({@code true} or {@code false}).
+         *
+         * @param key the key
+         * @param defaultValue used when the key is absent
+         * @return the value
+         */
+        public boolean booleanValue(String key, boolean defaultValue) {
+            read.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return defaultValue;
+            }
+            String t = v.trim().toLowerCase(Locale.ROOT);
+            if (t.equals("true") || t.equals("false")) {
+                return Boolean.parseBoolean(t);
+            }
+            problems.add(key + "=" + v + " is not a boolean; use true or false");
+            return defaultValue;
+        }
+
+        /**
+         * One of an enum's constants, written in kebab case ({@code PER_POINT} is {@code per-point}).
+         *
+         * @param key the key
+         * @param type the enum type
+         * @param defaultValue used when the key is absent
+         * @param <E> the enum type
+         * @return the value
+         */
+        public <E extends Enum<E>> E enumValue(String key, Class<E> type, E defaultValue) {
+            read.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return defaultValue;
+            }
+            String wanted = v.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            List<String> choices = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                if (c.name().equals(wanted)) {
+                    return c;
+                }
+                choices.add(kebab(c));
+            }
+            problems.add(key + "=" + v + " is not one of " + choices);
+            return defaultValue;
+        }
+
+        /**
+         * A string.
+         *
+         * @param key the key
+         * @param defaultValue used when the key is absent
+         * @return the value
+         */
+        public String stringValue(String key, String defaultValue) {
+            read.add(key);
+            return values.getOrDefault(key, defaultValue);
+        }
+
+        /**
+         * Records a cross-setting problem when {@code ok} is false.
+         *
+         * @param ok whether the condition holds
+         * @param problem what is wrong and how to fix it
+         */
+        public void check(boolean ok, String problem) {
+            if (!ok) {
+                problems.add(problem);
+            }
+        }
+
+        /**
+         * Throws one exception listing every problem, including keys that were never read (likely typos).
+         *
+         * @throws InvalidConfigurationException if anything was wrong
+         */
+        public void finish() {
+            List<String> all = new ArrayList<>(problems);
+            for (String k : values.keySet()) {
+                if (!read.contains(k)) {
+                    all.add("unknown setting '" + k + "'; known settings are " + read);
+                }
+            }
+            if (!all.isEmpty()) {
+                throw new InvalidConfigurationException("Invalid settings for " + owner + ": " + String.join("; ", all));
+            }
+        }
+    }
+
+    /**
+     * The kebab-case spelling of an enum constant.
+     *
+     * @param e the constant
+     * @return for example {@code per-point} for {@code PER_POINT}
+     */
+    public static String kebab(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

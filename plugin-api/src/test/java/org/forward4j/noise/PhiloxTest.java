@@ -1,0 +1,89 @@
+package org.forward4j.noise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class PhiloxTest {
+
+    private static int[] run(int c0, int c1, int c2, int c3, int k0, int k1) {
+        int[] out = new int[4];
+        Philox.block(c0, c1, c2, c3, k0, k1, out);
+        return out;
+    }
+
+    @Test
+    void matchesRandom123KnownAnswerVectors() {
+        // Random123 kat_vectors, philox4x32 with 10 rounds
+        assertThat(run(0, 0, 0, 0, 0, 0)).containsExactly(0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8);
+        assertThat(run(-1, -1, -1, -1, -1, -1)).containsExactly(0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd);
+        assertThat(run(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0))
+                .containsExactly(0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1);
+    }
+
+    @Test
+    void streamElementsAreIndependentOfHowTheyAreRequested() {
+        NoiseStream s = new NoiseStream(42L, 7, 3, 1);
+        float[] all = new float[103];
+        s.fill(NoiseStream.Distribution.GAUSSIAN, all, 0, all.length, 5);
+        float[] piece = new float[10];
+        s.fill(NoiseStream.Distribution.GAUSSIAN, piece, 0, 10, 5 + 37);
+        for (int i = 0; i < 10; i++) {
+            assertThat(piece[i]).isEqualTo(all[37 + i]);
+        }
+        assertThat(s.element(NoiseStream.Distribution.GAUSSIAN, 5 + 50)).isEqualTo(all[50]);
+    }
+
+    @Test
+    void addScaledAddsTheSameNoise() {
+        NoiseStream s = new NoiseStream(1L, 0, 0, 0);
+        float[] z = new float[17];
+        s.fill(NoiseStream.Distribution.GAUSSIAN, z, 0, 17, 0);
+        float[] t = new float[17];
+        java.util.Arrays.fill(t, 1f);
+        s.addScaled(NoiseStream.Distribution.GAUSSIAN, t, 0, 17, 0, 0.5f);
+        for (int i = 0; i < 17; i++) {
+            assertThat(t[i]).isEqualTo(1f + 0.5f * z[i]);
+        }
+    }
+
+    @Test
+    void gaussianMomentsMatchStandardNormal() {
+        long seed = 20261130L;
+        int n = 400_000;
+        float[] z = new float[n];
+        new NoiseStream(seed, 0, 0, 0).fill(NoiseStream.Distribution.GAUSSIAN, z, 0, n, 0);
+        double m = 0, m2 = 0, m4 = 0;
+        for (float x : z) {
+            m += x;
+            m2 += x * x;
+            m4 += (double) x * x * x * x;
+        }
+        m /= n;
+        m2 /= n;
+        m4 /= n;
+        // standard errors: mean 1/sqrt(n), E[x^2] sqrt(2/n), E[x^4] sqrt(96/n); bounds are 5 standard errors
+        assertThat(m).as("mean, seed %d", seed).isCloseTo(0.0, within(5 / Math.sqrt(n)));
+        assertThat(m2).as("second moment, seed %d", seed).isCloseTo(1.0, within(5 * Math.sqrt(2.0 / n)));
+        assertThat(m4).as("fourth moment, seed %d", seed).isCloseTo(3.0, within(5 * Math.sqrt(96.0 / n)));
+    }
+
+    @Test
+    void rademacherIsBalancedAndDiffersAcrossDraws() {
+        long seed = 99L;
+        int n = 100_000;
+        float[] a = new float[n];
+        float[] b = new float[n];
+        new NoiseStream(seed, 0, 0, 0).fill(NoiseStream.Distribution.RADEMACHER, a, 0, n, 0);
+        new NoiseStream(seed, 0, 1, 0).fill(NoiseStream.Distribution.RADEMACHER, b, 0, n, 0);
+        double sum = 0, agree = 0;
+        for (int i = 0; i < n; i++) {
+            assertThat(Math.abs(a[i])).isEqualTo(1f);
+            sum += a[i];
+            agree += a[i] == b[i] ? 1 : 0;
+        }
+        assertThat(sum / n).as("seed %d", seed).isCloseTo(0.0, within(5 / Math.sqrt(n)));
+        assertThat(agree / n).as("seed %d", seed).isCloseTo(0.5, within(5 * 0.5 / Math.sqrt(n)));
+    }
+}
