@@ -26,6 +26,11 @@ public final class UniformQueryAllocatorProvider implements QueryAllocatorProvid
     }
 
     @Override
+    public java.util.Set<String> capabilities() {
+        return java.util.Set.of(IGNORES_PROXIES);
+    }
+
+    @Override
     public QueryAllocator create(Settings settings) {
         settings.reader("allocator 'uniform'").finish();
         return new UniformQueryAllocator();

@@ -14,4 +14,10 @@ public interface QueryAllocatorProvider extends PluginProvider<QueryAllocator> {
 
     /** Capability: the allocator learns from {@link QueryAllocator#observe} statistics. */
     String LEARNS_FROM_STATISTICS = "learns-from-statistics";
+
+    /**
+     * Capability: the allocator ignores proxies, so the engine skips the pilot round (method.md §4) and runs all
+     * draws in one round. Allocators without it receive proxies from the configured proxy source.
+     */
+    String IGNORES_PROXIES = "ignores-proxies";
 }

@@ -1,0 +1,438 @@
+package org.forward4j.core;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.Module;
+import com.google.inject.TypeLiteral;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.forward4j.allocator.QueryAllocator;
+import org.forward4j.allocator.spi.QueryAllocatorProvider;
+import org.forward4j.backend.Backend;
+import org.forward4j.backend.spi.BackendProvider;
+import org.forward4j.core.config.ConfigSources;
+import org.forward4j.core.plugin.PluginKind;
+import org.forward4j.core.plugin.PluginRegistry;
+import org.forward4j.core.train.Trainer;
+import org.forward4j.core.train.TrainingConfig;
+import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.spi.GradientEstimatorProvider;
+import org.forward4j.plugin.BackendUnavailableException;
+import org.forward4j.plugin.Forward4jException;
+import org.forward4j.plugin.IncompatibleProviderException;
+import org.forward4j.plugin.InvalidConfigurationException;
+import org.forward4j.plugin.PluginProvider;
+import org.forward4j.plugin.Settings;
+import org.forward4j.plugin.UnsupportedCapabilityException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: resolves configuration, discovers plugins, assembles them with Guice, validates the selection
+ * (all problems at once) and builds trainers.
+ *
+ * <pre>{@code
+ * Forward4j f4j = Forward4j.builder()
+ *         .set("allocator", "optimal").set("estimator", "lr").set("queries-per-point", "4")
+ *         .build();
+ * Trainer trainer = f4j.trainer(trainObjective, testObjective, initialParameters);
+ * TrainingResult result = trainer.fit(null);
+ * }</pre>
+ */
+public final class Forward4j {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Forward4j.class);
+
+    /** Name of the backend selection that picks a GPU OpenCL device if one is available, else {@code cpu}. */
+    public static final String AUTO_BACKEND = "auto";
+
+    private final Settings config;
+    private final TrainingConfig training;
+    private final Map<String, QueryAllocatorProvider> allocators;
+    private final Map<String, GradientEstimatorProvider> estimators;
+    private final Map<String, BackendProvider> backends;
+    private final List<PluginRegistry<?>> registries;
+    private final String backendName;
+
+    private Forward4j(Settings config, Injector injector, List<PluginRegistry<?>> registries) {
+        this.config = config;
+        this.registries = registries;
+        this.training = TrainingConfig.from(config);
+        this.allocators = injector.getInstance(Key.get(new TypeLiteral<Map<String, QueryAllocatorProvider>>() { }));
+        this.estimators = injector.getInstance(Key.get(new TypeLiteral<Map<String, GradientEstimatorProvider>>() { }));
+        this.backends = injector.getInstance(Key.get(new TypeLiteral<Map<String, BackendProvider>>() { }));
+        List<Forward4jException> problems = new ArrayList<>();
+        attempt(problems, () -> select(PluginKind.ALLOCATOR, allocators, training.allocator()));
+        attempt(problems, () -> select(PluginKind.ESTIMATOR, estimators, training.estimator()));
+        String[] chosen = {training.backend()};
+        attempt(problems, () -> chosen[0] = resolveBackend(training.backend()));
+        this.backendName = chosen[0];
+        if (problems.size() == 1) {
+            throw problems.get(0);
+        }
+        if (problems.size() > 1) {
+            StringBuilder b = new StringBuilder("The configuration has " + problems.size() + " problems:");
+            for (Forward4jException e : problems) {
+                b.append(System.lineSeparator()).append("  - ").append(e.getMessage());
+            }
+            InvalidConfigurationException all = new InvalidConfigurationException(b.toString(), problems.get(0));
+            problems.stream().skip(1).forEach(all::addSuppressed);
+            throw all;
+        }
+    }
+
+    private static void attempt(List<Forward4jException> problems, Runnable r) {
+        try {
+            r.run();
+        } catch (Forward4jException e) {
+            problems.add(e);
+        }
+    }
+
+    /**
+     * A builder with the standard sources: environment, system properties, ServiceLoader discovery.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The resolved configuration (keys with the {@code forward4j.} prefix).
+     *
+     * @return the settings
+     */
+    public Settings config() {
+        return config;
+    }
+
+    /**
+     * The validated training settings.
+     *
+     * @return the training config
+     */
+    public TrainingConfig training() {
+        return training;
+    }
+
+    /**
+     * Problems met during discovery (broken or incompatible provider jars), which did not stop the others.
+     *
+     * @return one message per problem
+     */
+    public List<String> discoveryProblems() {
+        List<String> out = new ArrayList<>();
+        registries.forEach(r -> out.addAll(r.problems()));
+        return out;
+    }
+
+    /**
+     * The available providers by kind and name, with descriptions.
+     *
+     * @return kind -> (name -> description)
+     */
+    public Map<String, Map<String, String>> available() {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        out.put("allocator", describe(allocators));
+        out.put("estimator", describe(estimators));
+        Map<String, String> b = new java.util.TreeMap<>();
+        backends.forEach((n, p) -> {
+            BackendProvider.Availability a = p.availability();
+            b.put(n, p.description() + (a.available() ? " [" + a.detail() + "]" : " [unavailable: " + a.detail() + "]"));
+        });
+        out.put("backend", b);
+        return out;
+    }
+
+    private static Map<String, String> describe(Map<String, ? extends PluginProvider<?>> m) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        m.forEach((n, p) -> out.put(n, p.description()));
+        return out;
+    }
+
+    /**
+     * A new allocator as configured ({@code forward4j.allocator} and its {@code forward4j.allocator.*} settings).
+     *
+     * @return the allocator
+     */
+    public QueryAllocator newAllocator() {
+        return create(PluginKind.ALLOCATOR, allocators, training.allocator(), "allocator.");
+    }
+
+    /**
+     * A new estimator as configured.
+     *
+     * @return the estimator
+     */
+    public GradientEstimator newEstimator() {
+        return create(PluginKind.ESTIMATOR, estimators, training.estimator(), "estimator.");
+    }
+
+    /**
+     * A new backend as configured ({@code auto} resolved).
+     *
+     * @return the backend
+     */
+    public Backend newBackend() {
+        return create(PluginKind.BACKEND, backends, backendName, "backend.");
+    }
+
+    /**
+     * The backend name in use ({@code auto} resolved to a concrete one).
+     *
+     * @return the name
+     */
+    public String backendName() {
+        return backendName;
+    }
+
+    /**
+     * A trainer with freshly created plugins.
+     *
+     * @param train the training objective
+     * @param test test data for accuracy, or null
+     * @param initialParameters starting parameters
+     * @return the trainer
+     * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
+     */
+    public Trainer trainer(Objective train, NetworkObjective test, float[] initialParameters) {
+        GradientEstimatorProvider ep = select(PluginKind.ESTIMATOR, estimators, training.estimator());
+        if (ep.capabilities().contains(GradientEstimatorProvider.ACTIVATION_NOISE)
+                && !(train instanceof NetworkObjective)) {
+            throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' needs a native "
+                    + "network objective (activation noise), but " + train + " is a black box; use spsa or rge");
+        }
+        QueryAllocatorProvider ap = select(PluginKind.ALLOCATOR, allocators, training.allocator());
+        GradientEstimator estimator = newEstimator();
+        if (!ap.capabilities().contains(QueryAllocatorProvider.IGNORES_PROXIES) && !estimator.independentPerPoint()) {
+            LOG.warn("Allocator '{}' with estimator '{}' in a shared-direction mode: per-point allocation needs "
+                    + "independent per-point estimates (method.md §2, §3.1) and may train worse than uniform here; "
+                    + "use directions=per-point or the lr estimator", training.allocator(), training.estimator());
+        }
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("allocatorSettings", config.withPrefix("forward4j.allocator.").asMap());
+        provenance.put("estimatorSettings", config.withPrefix("forward4j.estimator.").asMap());
+        provenance.put("backendName", backendName);
+        Trainer.Components c = new Trainer.Components(estimator, training.estimator(), newAllocator(),
+                training.allocator(), !ap.capabilities().contains(QueryAllocatorProvider.IGNORES_PROXIES),
+                newBackend(), provenance);
+        return new Trainer(training, c, train, test, initialParameters);
+    }
+
+    private String resolveBackend(String name) {
+        if (!AUTO_BACKEND.equals(name)) {
+            BackendProvider p = select(PluginKind.BACKEND, backends, name);
+            BackendProvider.Availability a = p.availability();
+            if (!a.available()) {
+                throw new BackendUnavailableException("Backend '" + name + "' is not available here: " + a.detail()
+                        + ". Choose another with forward4j.backend (available: " + availableBackends() + ")");
+            }
+            return name;
+        }
+        for (Map.Entry<String, BackendProvider> e : backends.entrySet()) {
+            BackendProvider.Availability a = e.getValue().availability();
+            if (a.available() && a.gpu()) {
+                LOG.info("backend auto: using '{}' ({})", e.getKey(), a.detail());
+                return e.getKey();
+            }
+        }
+        StringBuilder why = new StringBuilder();
+        backends.forEach((n, p) -> {
+            if (!n.equals("cpu")) {
+                why.append(why.length() == 0 ? "" : "; ").append(n).append(": ").append(p.availability().detail());
+            }
+        });
+        LOG.info("backend auto: no GPU backend available ({}); using 'cpu'", why.length() == 0 ? "none installed" : why);
+        select(PluginKind.BACKEND, backends, "cpu");
+        return "cpu";
+    }
+
+    private List<String> availableBackends() {
+        List<String> out = new ArrayList<>();
+        backends.forEach((n, p) -> {
+            if (p.availability().available()) {
+                out.add(n);
+            }
+        });
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <P extends PluginProvider<?>> P select(PluginKind<P> kind, Map<String, P> bound, String name) {
+        PluginRegistry<P> reg = (PluginRegistry<P>) registries.stream().filter(r -> r.kind() == kind).findFirst()
+                .orElseThrow();
+        if (reg.providers().containsKey(name) || !bound.containsKey(name)) {
+            return reg.get(name, bound.keySet()); // throws the not-found or duplicate error
+        }
+        return bound.get(name); // added by an application Guice module
+    }
+
+    private <T, P extends PluginProvider<T>> T create(PluginKind<P> kind, Map<String, P> bound, String name,
+                                                     String prefix) {
+        P p = select(kind, bound, name);
+        Settings own = config.withPrefix(ConfigSources.PREFIX + prefix);
+        try {
+            return p.create(own);
+        } catch (Forward4jException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IncompatibleProviderException("The " + kind + " '" + name + "' (" + p.getClass().getName()
+                    + ") failed to start: " + e, e);
+        }
+    }
+
+    /** Collects configuration sources and plugins. */
+    public static final class Builder {
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+        private final Map<String, String> defaults = new LinkedHashMap<>();
+        private Path configFile;
+        private Map<String, String> env = System.getenv();
+        private Properties systemProperties = System.getProperties();
+        private ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        private final Map<PluginKind<?>, List<? extends PluginProvider<?>>> explicit = new LinkedHashMap<>();
+        private final List<Module> modules = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets an explicit value (highest precedence).
+         *
+         * @param key a key with or without the {@code forward4j.} prefix
+         * @param value the value
+         * @return this builder
+         */
+        public Builder set(String key, String value) {
+            overrides.put(key.startsWith(ConfigSources.PREFIX) ? key : ConfigSources.PREFIX + key, value);
+            return this;
+        }
+
+        /**
+         * Sets explicit values.
+         *
+         * @param values keys with or without prefix
+         * @return this builder
+         */
+        public Builder setAll(Map<String, String> values) {
+            values.forEach(this::set);
+            return this;
+        }
+
+        /**
+         * Sets a default (lowest precedence).
+         *
+         * @param key a key with or without the prefix
+         * @param value the value
+         * @return this builder
+         */
+        public Builder defaultValue(String key, String value) {
+            defaults.put(key.startsWith(ConfigSources.PREFIX) ? key : ConfigSources.PREFIX + key, value);
+            return this;
+        }
+
+        /**
+         * Reads a properties config file.
+         *
+         * @param file the file
+         * @return this builder
+         */
+        public Builder configFile(Path file) {
+            this.configFile = file;
+            return this;
+        }
+
+        /**
+         * Replaces the environment (tests).
+         *
+         * @param env the variables
+         * @return this builder
+         */
+        public Builder environment(Map<String, String> env) {
+            this.env = env;
+            return this;
+        }
+
+        /**
+         * Replaces the system properties (tests).
+         *
+         * @param props the properties
+         * @return this builder
+         */
+        public Builder systemProperties(Properties props) {
+            this.systemProperties = props;
+            return this;
+        }
+
+        /**
+         * Discovers plugins on this class loader instead of the context class loader.
+         *
+         * @param loader the loader
+         * @return this builder
+         */
+        public Builder classLoader(ClassLoader loader) {
+            this.loader = loader;
+            return this;
+        }
+
+        /**
+         * Uses the given providers of a kind instead of ServiceLoader discovery (tests, embedding).
+         *
+         * @param kind the plugin kind
+         * @param providers the providers
+         * @param <P> the provider interface
+         * @return this builder
+         */
+        public <P extends PluginProvider<?>> Builder providers(PluginKind<P> kind, List<? extends P> providers) {
+            explicit.put(kind, List.copyOf(providers));
+            return this;
+        }
+
+        /**
+         * Adds a Guice module (for example one that adds providers through the MapBinders).
+         *
+         * @param module the module
+         * @return this builder
+         */
+        public Builder module(Module module) {
+            modules.add(module);
+            return this;
+        }
+
+        /**
+         * Resolves, discovers, assembles and validates.
+         *
+         * @return the engine
+         * @throws Forward4jException describing every configuration problem found
+         */
+        public Forward4j build() {
+            Settings config = ConfigSources.resolve(defaults, configFile, env, systemProperties, overrides);
+            PluginRegistry<QueryAllocatorProvider> a = registry(PluginKind.ALLOCATOR);
+            PluginRegistry<GradientEstimatorProvider> e = registry(PluginKind.ESTIMATOR);
+            PluginRegistry<BackendProvider> b = registry(PluginKind.BACKEND);
+            List<Module> all = new ArrayList<>(modules);
+            all.add(0, new Forward4jModule(config, a, e, b));
+            Injector injector = Guice.createInjector(all);
+            for (PluginRegistry<?> r : List.of(a, e, b)) {
+                r.problems().forEach(p -> LOG.warn(p));
+            }
+            return new Forward4j(config, injector, List.of(a, e, b));
+        }
+
+        @SuppressWarnings("unchecked")
+        private <P extends PluginProvider<?>> PluginRegistry<P> registry(PluginKind<P> kind) {
+            List<? extends PluginProvider<?>> given = explicit.get(kind);
+            if (given != null) {
+                return PluginRegistry.of(kind, (List<? extends P>) given);
+            }
+            return PluginRegistry.discover(kind, loader);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package org.forward4j.core.backend;
+
+import java.util.List;
+import org.forward4j.estimator.ActivationPass;
+import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.DenseNetwork;
+import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.Networks;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.WeightPlan;
+import org.forward4j.estimator.WeightQuery;
+import org.forward4j.noise.NoiseStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Evaluates plans of a {@link NetworkObjective} in batched ND4J matrix products (method.md §6).
+ *
+ * <p>Weight plans: every query materialises {@code theta + scale * z} once and pushes all of its rows through one
+ * GEMM per layer; consecutive queries on one direction reuse the generated direction. Activation plans: all rows
+ * of the plan share the weights, so each layer is one GEMM over all rows of a chunk; the noise is generated in bulk
+ * per layer and regenerated, not stored, when the gradient is assembled. Rows are processed in chunks so memory does
+ * not grow with the number of draws beyond the activations kept for assembly.
+ */
+final class CpuNetworkEvaluator implements QueryEvaluator {
+
+    private final NetworkObjective objective;
+    private final DenseNetwork network;
+    private final INDArray features;
+    private final int[] labels;
+    private final int chunkRows;
+
+    CpuNetworkEvaluator(NetworkObjective objective, int chunkRows) {
+        this.objective = objective;
+        this.network = objective.network();
+        this.labels = objective.labels();
+        this.features = Nd4j.create(objective.features(), new long[] {labels.length, network.in(0)}, 'c');
+        this.chunkRows = chunkRows;
+    }
+
+    @Override
+    public Objective objective() {
+        return objective;
+    }
+
+    @Override
+    public boolean supportsActivationNoise() {
+        return true;
+    }
+
+    @Override
+    public double[][] evaluate(float[] theta, WeightPlan plan) {
+        int d = network.dimension();
+        List<WeightQuery> queries = plan.queries();
+        double[][] out = new double[queries.size()][];
+        float[] z = new float[d];
+        int cachedDirection = -1;
+        boolean haveDirection = false;
+        float[] perturbed = new float[d];
+        for (int q = 0; q < queries.size(); q++) {
+            WeightQuery wq = queries.get(q);
+            if (wq.scale() == 0f) {
+                System.arraycopy(theta, 0, perturbed, 0, d);
+            } else {
+                if (!haveDirection || cachedDirection != wq.direction()) {
+                    plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+                    cachedDirection = wq.direction();
+                    haveDirection = true;
+                }
+                float s = wq.scale();
+                for (int k = 0; k < d; k++) {
+                    perturbed[k] = theta[k] + s * z[k];
+                }
+            }
+            Layers layers = new Layers(perturbed);
+            int[] rows = wq.rows();
+            out[q] = new double[rows.length];
+            for (int from = 0; from < rows.length; from += chunkRows) {
+                int to = Math.min(rows.length, from + chunkRows);
+                int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
+                INDArray x = gather(chunk);
+                for (int l = 0; l < network.layers(); l++) {
+                    x = layers.affine(l, x);
+                    if (l < network.layers() - 1) {
+                        x = activate(x);
+                    }
+                }
+                losses(x, chunk, out[q], from);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
+        Layers layers = new Layers(theta.clone());
+        int n = plan.size();
+        double[] losses = new double[n];
+        int chunks = (n + chunkRows - 1) / chunkRows;
+        INDArray[][] inputs = new INDArray[chunks][network.layers()];
+        for (int c = 0; c < chunks; c++) {
+            int from = c * chunkRows;
+            int to = Math.min(n, from + chunkRows);
+            int[] chunk = java.util.Arrays.copyOfRange(plan.rows(), from, to);
+            INDArray x = gather(chunk);
+            for (int l = 0; l < network.layers(); l++) {
+                inputs[c][l] = x;
+                INDArray v = layers.affine(l, x);
+                v.addi(noise(plan, l, from, to, true));
+                x = l < network.layers() - 1 ? activate(v) : v;
+            }
+            losses(x, chunk, losses, from);
+        }
+        return new CpuActivationPass(plan, losses, inputs);
+    }
+
+    /** Scaled, signed noise {@code sigma * sign_r * eps_{r,l}} for rows {@code from..to-1}, as a [rows, out] matrix. */
+    private INDArray noise(ActivationPlan plan, int layer, int from, int to, boolean scaled) {
+        int out = network.out(layer);
+        float[] buf = new float[(to - from) * out];
+        for (int r = from; r < to; r++) {
+            plan.stream(r, layer).fill(NoiseStream.Distribution.GAUSSIAN, buf, (r - from) * out, out, 0);
+            float s = (scaled ? plan.sigma() : 1f) * (plan.negate()[r] ? -1f : 1f);
+            if (s != 1f) {
+                int base = (r - from) * out;
+                for (int o = 0; o < out; o++) {
+                    buf[base + o] *= s;
+                }
+            }
+        }
+        return Nd4j.create(buf, new long[] {to - from, out}, 'c');
+    }
+
+    private INDArray gather(int[] rows) {
+        return Nd4j.pullRows(features, 1, rows);
+    }
+
+    private INDArray activate(INDArray v) {
+        return switch (network.activation()) {
+            case RELU -> Transforms.relu(v, false);
+            case TANH -> Transforms.tanh(v, false);
+            case IDENTITY -> v;
+        };
+    }
+
+    private void losses(INDArray logits, int[] rows, double[] out, int offset) {
+        int classes = network.classes();
+        float[] lf = logits.dup('c').data().asFloat();
+        for (int r = 0; r < rows.length; r++) {
+            out[offset + r] = Networks.softmaxCrossEntropy(lf, r * classes, classes, labels[rows[r]]);
+        }
+    }
+
+    /** The layers of one parameter vector as ND4J views. */
+    private final class Layers {
+        private final INDArray[] w;
+        private final INDArray[] b;
+
+        Layers(float[] params) {
+            INDArray p = Nd4j.create(params, new long[] {params.length}, 'c');
+            int layers = network.layers();
+            w = new INDArray[layers];
+            b = new INDArray[layers];
+            for (int l = 0; l < layers; l++) {
+                int wo = network.weightOffset(l);
+                int bo = network.biasOffset(l);
+                w[l] = p.get(NDArrayIndex.interval(wo, bo)).reshape('c', network.out(l), network.in(l));
+                b[l] = p.get(NDArrayIndex.interval(bo, bo + network.out(l))).reshape(1, network.out(l));
+            }
+        }
+
+        INDArray affine(int l, INDArray x) {
+            INDArray v = x.mmul(w[l].transpose());
+            return v.addiRowVector(b[l]);
+        }
+    }
+
+    /** Keeps each chunk's layer inputs; regenerates the noise to assemble the gradient. */
+    private final class CpuActivationPass implements ActivationPass {
+        private final double[] losses;
+        private final INDArray[][] inputs;
+        private final ActivationPlan plan;
+
+        CpuActivationPass(ActivationPlan plan, double[] losses, INDArray[][] inputs) {
+            this.plan = plan;
+            this.losses = losses;
+            this.inputs = inputs;
+        }
+
+        @Override
+        public double[] losses() {
+            return losses.clone();
+        }
+
+        @Override
+        public void accumulateGradient(double[] rowWeights, float[] gradient) {
+            ActivationPlan p = plan;
+            int n = p.size();
+            for (int c = 0; c < inputs.length; c++) {
+                int from = c * chunkRows;
+                int to = Math.min(n, from + chunkRows);
+                float[] coef = new float[to - from];
+                boolean any = false;
+                for (int r = from; r < to; r++) {
+                    coef[r - from] = (float) (rowWeights[r] / p.sigma());
+                    any |= coef[r - from] != 0f;
+                }
+                if (!any) {
+                    continue;
+                }
+                INDArray coefColumn = Nd4j.create(coef, new long[] {to - from, 1}, 'c');
+                for (int l = 0; l < network.layers(); l++) {
+                    INDArray e = noise(p, l, from, to, false); // sign * eps
+                    e.muliColumnVector(coefColumn);
+                    INDArray gw = e.transpose().mmul(inputs[c][l]); // [out, in]
+                    float[] gwf = gw.dup('c').data().asFloat();
+                    int wo = network.weightOffset(l);
+                    for (int k = 0; k < gwf.length; k++) {
+                        gradient[wo + k] += gwf[k];
+                    }
+                    float[] ef = e.dup('c').data().asFloat();
+                    int out = network.out(l);
+                    int bo = network.biasOffset(l);
+                    for (int r = 0; r < to - from; r++) {
+                        for (int o = 0; o < out; o++) {
+                            gradient[bo + o] += ef[r * out + o];
+                        }
+                    }
+                }
+            }
+        }
+
+        @Override
+        public double[] noiseEnergy() {
+            ActivationPlan p = plan;
+            double[] e = new double[p.size()];
+            for (int l = 0; l < network.layers(); l++) {
+                int out = network.out(l);
+                float[] buf = new float[out];
+                for (int r = 0; r < p.size(); r++) {
+                    p.stream(r, l).fill(NoiseStream.Distribution.GAUSSIAN, buf, 0, out, 0);
+                    double s = 0;
+                    for (float v : buf) {
+                        s += (double) v * v;
+                    }
+                    e[r] += s - out;
+                }
+            }
+            return e;
+        }
+
+        @Override
+        public void close() {
+            for (INDArray[] chunk : inputs) {
+                java.util.Arrays.fill(chunk, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Configuration sources and their precedence. */
+package org.forward4j.core.config;

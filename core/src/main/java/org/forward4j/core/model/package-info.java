@@ -1,0 +1,2 @@
+/** Native models: multi-layer perceptrons (initialisation and clean evaluation). */
+package org.forward4j.core.model;

@@ -1,0 +1,402 @@
+package org.forward4j.core.train;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.forward4j.allocator.Allocation;
+import org.forward4j.allocator.AllocationRequest;
+import org.forward4j.allocator.PointStatistics;
+import org.forward4j.allocator.QueryAllocator;
+import org.forward4j.core.backend.Nd4jSetup;
+import org.forward4j.core.model.Mlp;
+import org.forward4j.estimator.EstimationStep;
+import org.forward4j.estimator.EstimatorCost;
+import org.forward4j.estimator.GradientEstimate;
+import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.WeightPlan;
+import org.forward4j.estimator.WeightQuery;
+import org.forward4j.noise.NoiseStream;
+import org.forward4j.noise.Philox;
+import org.forward4j.plugin.InvalidConfigurationException;
+import org.forward4j.plugin.NonFiniteLossException;
+import org.forward4j.plugin.PluginContractException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The forward-only training loop (method.md §4): per mini-batch a pilot round, the allocation, the rest of the
+ * draws, the estimate, the optimiser step and the allocator's update. Every query is counted and each step spends
+ * exactly the configured budget {@code N = queries-per-point * B}. Given the same seed and settings, the parameters
+ * after any number of steps are bit-identical on the CPU backend.
+ */
+public final class Trainer {
+
+    private final TrainingConfig config;
+    private final Components components;
+    private final Objective train;
+    private final NetworkObjective test;
+    private final CountingEvaluator evaluator;
+    private final Optimizers.Optimizer optimizer;
+    private final INDArray params;
+    private final int drawsPerBatch;
+    private final int minDraws;
+    private final int maxDraws;
+    private final boolean usesProxies;
+    private final Map<Integer, Double> previousLoss = new HashMap<>();
+    private final List<EvalRecord> records = new ArrayList<>();
+
+    private long step;
+    private long trainingQueries;
+    private long evaluationQueries;
+    private long skippedSteps;
+    private double wallSeconds;
+    private double lossSum;
+    private long lossCount;
+
+    /**
+     * The plugins a trainer runs with.
+     *
+     * @param estimator the estimator
+     * @param estimatorName its configured name
+     * @param allocator the allocator
+     * @param allocatorName its configured name
+     * @param allocatorUsesProxies false when the allocator declares it ignores proxies (no pilot round)
+     * @param backend evaluates the plans
+     * @param provenance plugin names, settings and versions to record with results
+     */
+    public record Components(GradientEstimator estimator, String estimatorName, QueryAllocator allocator,
+                             String allocatorName, boolean allocatorUsesProxies,
+                             org.forward4j.backend.Backend backend, Map<String, Object> provenance) {
+    }
+
+    /**
+     * Creates a trainer.
+     *
+     * @param config training settings
+     * @param components estimator, allocator, backend
+     * @param train the training objective (its rows are the training set)
+     * @param test the test set for accuracy, or null (then only the training loss is reported)
+     * @param initialParameters the starting parameters (copied)
+     * @throws InvalidConfigurationException if the budget does not fit the estimator's cost or the batch
+     */
+    public Trainer(TrainingConfig config, Components components, Objective train, NetworkObjective test,
+                   float[] initialParameters) {
+        Nd4jSetup.init();
+        this.config = config;
+        this.components = components;
+        this.train = train;
+        this.test = test;
+        if (initialParameters.length != train.dimension()) {
+            throw new InvalidConfigurationException("Initial parameters have length " + initialParameters.length
+                    + " but the objective has dimension " + train.dimension());
+        }
+        if (train.size() < config.batchSize()) {
+            throw new InvalidConfigurationException("batch-size=" + config.batchSize() + " exceeds the "
+                    + train.size() + " training rows; lower batch-size");
+        }
+        QueryEvaluator raw = components.backend().evaluator(train);
+        this.evaluator = new CountingEvaluator(raw);
+        this.params = Nd4j.create(initialParameters.clone(), new long[] {1, initialParameters.length}, 'c');
+        this.optimizer = Optimizers.create(config, initialParameters.length);
+        this.usesProxies = components.allocatorUsesProxies();
+        EstimatorCost cost = components.estimator().cost();
+        int b = config.batchSize();
+        long budget = (long) config.queriesPerPoint() * b;
+        long fixed = (long) b * cost.queriesPerPoint()
+                + (usesProxies && config.proxy() == TrainingConfig.Proxy.CLEAN ? b : 0);
+        long forDraws = budget - fixed;
+        if (forDraws <= 0 || forDraws % cost.queriesPerDraw() != 0 || forDraws / cost.queriesPerDraw() < b) {
+            long perPoint = fixed / b;
+            throw new InvalidConfigurationException("queries-per-point=" + config.queriesPerPoint()
+                    + " does not fit estimator '" + components.estimatorName() + "': each point costs " + perPoint
+                    + " fixed queries and each draw " + cost.queriesPerDraw() + ", so queries-per-point must be "
+                    + perPoint + " + k * " + cost.queriesPerDraw() + " with k >= 1 (for example "
+                    + (perPoint + cost.queriesPerDraw()) + " or " + (perPoint + 8L * cost.queriesPerDraw()) + ")");
+        }
+        this.drawsPerBatch = (int) (forDraws / cost.queriesPerDraw());
+        boolean pilot = usesProxies && config.proxy() == TrainingConfig.Proxy.PILOT;
+        this.minDraws = Math.max(config.minDraws(), pilot && !config.pilotInEstimate() ? 2 : 1);
+        this.maxDraws = config.maxDraws() == 0 ? drawsPerBatch : config.maxDraws();
+        if ((long) minDraws * b > drawsPerBatch || (long) maxDraws * b < drawsPerBatch) {
+            throw new InvalidConfigurationException("The budget gives " + drawsPerBatch + " draws per batch of " + b
+                    + ", which does not fit draw bounds [" + minDraws + ", " + maxDraws
+                    + "]; change queries-per-point, min-draws or max-draws");
+        }
+    }
+
+    /**
+     * Draws per mini-batch D after fixed costs.
+     *
+     * @return D
+     */
+    public int drawsPerBatch() {
+        return drawsPerBatch;
+    }
+
+    /**
+     * Steps per epoch (the last partial batch of an epoch is dropped).
+     *
+     * @return floor(rows / batch size)
+     */
+    public int stepsPerEpoch() {
+        return train.size() / config.batchSize();
+    }
+
+    /**
+     * The current parameters.
+     *
+     * @return a copy
+     */
+    public float[] parameters() {
+        return params.dup('c').data().asFloat();
+    }
+
+    /**
+     * Trains for the configured epochs.
+     *
+     * @param listener receives every evaluation record as it is made (may be null)
+     * @return the result
+     */
+    public TrainingResult fit(Consumer<EvalRecord> listener) {
+        int perEpoch = stepsPerEpoch();
+        long totalSteps = (long) perEpoch * config.epochs();
+        if (records.isEmpty()) {
+            record(0, listener);
+        }
+        while (step < totalSteps) {
+            int epoch = (int) (step / perEpoch);
+            int[] order = permutation(train.size(), config.seed(), epoch);
+            try (ProgressBar bar = progressBar(epoch, perEpoch)) {
+                for (int s = (int) (step % perEpoch); s < perEpoch; s++) {
+                    int[] rows = java.util.Arrays.copyOfRange(order, s * config.batchSize(),
+                            (s + 1) * config.batchSize());
+                    long t0 = System.nanoTime();
+                    step(rows, epoch);
+                    wallSeconds += (System.nanoTime() - t0) / 1e9;
+                    if (bar != null) {
+                        bar.step();
+                        bar.setExtraMessage(String.format(" loss %.4f, %,d queries", lossCount == 0 ? Double.NaN
+                                : lossSum / lossCount, trainingQueries));
+                    }
+                    boolean epochEnd = s == perEpoch - 1;
+                    if ((config.evalEvery() > 0 && step % config.evalEvery() == 0)
+                            || (config.evalEvery() == 0 && epochEnd)) {
+                        record(epochEnd ? epoch + 1 : epoch, listener);
+                    }
+                }
+            }
+        }
+        if (records.get(records.size() - 1).step() != step) {
+            record((int) (step / Math.max(1, perEpoch)), listener);
+        }
+        return new TrainingResult(List.copyOf(records), trainingQueries, evaluationQueries, skippedSteps, step,
+                parameters(), provenance());
+    }
+
+    private ProgressBar progressBar(int epoch, int perEpoch) {
+        if (!config.progress()) {
+            return null;
+        }
+        return new ProgressBarBuilder().setTaskName(String.format("%s/%s epoch %d/%d", components.estimatorName(),
+                        components.allocatorName(), epoch + 1, config.epochs()))
+                .setInitialMax(perEpoch).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    }
+
+    /**
+     * One step of method.md §4 on the given batch rows.
+     *
+     * @param rows the batch's data rows
+     * @param epoch the current epoch (for schedules)
+     */
+    void step(int[] rows, int epoch) {
+        int b = rows.length;
+        float[] theta = parameters();
+        evaluator.reset();
+        StepContext ctx = new StepContext(evaluator, theta, rows, config.seed(), (int) step);
+        GradientEstimator estimator = components.estimator();
+        EstimationStep es = estimator.begin(ctx);
+        double[] proxies = new double[b];
+        int[] pilot = new int[b];
+        if (usesProxies) {
+            switch (config.proxy()) {
+                case PILOT -> {
+                    java.util.Arrays.fill(pilot, 1);
+                    es.run(pilot, config.pilotInEstimate());
+                    proxies = es.proxies();
+                }
+                case CLEAN -> proxies = cleanLosses(theta, rows);
+                case PREVIOUS -> proxies = previousLosses(rows);
+            }
+        }
+        AllocationRequest request = new AllocationRequest(config.seed(), step, rows, proxies, drawsPerBatch,
+                minDraws, maxDraws);
+        Allocation allocation = components.allocator().allocate(request).validate(request, components.allocatorName());
+        int[] draws = allocation.draws();
+        int[] rest = new int[b];
+        for (int i = 0; i < b; i++) {
+            rest[i] = draws[i] - pilot[i];
+        }
+        es.run(rest, true);
+        GradientEstimate estimate = es.finish();
+        long expected = (long) config.queriesPerPoint() * b;
+        if (evaluator.queries() != expected || estimate.queries() != expected) {
+            throw new PluginContractException("Estimator '" + components.estimatorName() + "' ran "
+                    + evaluator.queries() + " queries (counted) and reported " + estimate.queries()
+                    + ", but the step's budget is exactly " + expected + " queries");
+        }
+        trainingQueries += evaluator.queries();
+        float[] g = estimate.gradient();
+        if (g == null || g.length != theta.length) {
+            throw new PluginContractException("Estimator '" + components.estimatorName() + "' returned a gradient of "
+                    + "length " + (g == null ? "null" : g.length) + " for " + theta.length + " parameters");
+        }
+        String bad = evaluator.firstNonFinite();
+        if (bad == null && !allFinite(g)) {
+            bad = "a non-finite gradient component";
+        }
+        if (bad != null) {
+            if (config.nonFinite() == TrainingConfig.NonFinitePolicy.FAIL) {
+                throw new NonFiniteLossException("Step " + step + " (epoch " + (epoch + 1) + ") produced " + bad
+                        + "; parameters were not updated. Check the objective for that row, lower the learning rate "
+                        + "or the perturbation scale, or set non-finite=skip to drop such steps");
+            }
+            skippedSteps++;
+            step++;
+            return;
+        }
+        optimizer.step(params, g, (int) step, epoch);
+        double[] meanLoss = estimate.meanLoss();
+        for (int i = 0; i < b; i++) {
+            previousLoss.put(rows[i], meanLoss[i]);
+            lossSum += meanLoss[i];
+        }
+        lossCount += b;
+        components.allocator().observe(new PointStatistics(step, rows, proxies, draws, estimate.perDrawVariance(),
+                meanLoss));
+        step++;
+    }
+
+    private double[] cleanLosses(float[] theta, int[] rows) {
+        WeightPlan plan = new WeightPlan(config.seed(), (int) step, NoiseStream.Distribution.GAUSSIAN,
+                List.of(new WeightQuery(0, 0f, rows)));
+        return evaluator.evaluate(theta, plan)[0];
+    }
+
+    private double[] previousLosses(int[] rows) {
+        double sum = 0;
+        int known = 0;
+        for (int r : rows) {
+            Double v = previousLoss.get(r);
+            if (v != null && Double.isFinite(v)) {
+                sum += v;
+                known++;
+            }
+        }
+        double fill = known == 0 ? 0 : sum / known;
+        double[] out = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            Double v = previousLoss.get(rows[i]);
+            out[i] = v != null && Double.isFinite(v) ? v : fill;
+        }
+        return out;
+    }
+
+    private static boolean allFinite(float[] g) {
+        for (float v : g) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void record(int epoch, Consumer<EvalRecord> listener) {
+        double testLoss = Double.NaN;
+        double testAcc = Double.NaN;
+        if (test != null) {
+            Mlp.Metrics m = Mlp.evaluate(test.network(), parameters(), test);
+            testLoss = m.loss();
+            testAcc = m.accuracy();
+            evaluationQueries += m.rows();
+        }
+        double trainLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
+        lossSum = 0;
+        lossCount = 0;
+        EvalRecord r = new EvalRecord(epoch, step, trainingQueries, trainLoss, testLoss, testAcc, wallSeconds);
+        records.add(r);
+        if (listener != null) {
+            listener.accept(r);
+        }
+    }
+
+    private Map<String, Object> provenance() {
+        Map<String, Object> p = new LinkedHashMap<>(components.provenance());
+        p.put("estimator", components.estimatorName());
+        p.put("allocator", components.allocatorName());
+        p.put("backend", components.backend().device());
+        p.put("seed", config.seed());
+        p.put("batchSize", config.batchSize());
+        p.put("queriesPerPoint", config.queriesPerPoint());
+        p.put("drawsPerBatch", drawsPerBatch);
+        p.put("proxy", usesProxies ? config.proxy().name().toLowerCase(java.util.Locale.ROOT) : "none");
+        p.put("independentPerPoint", components.estimator().independentPerPoint());
+        p.put("java", System.getProperty("java.version"));
+        return p;
+    }
+
+    /**
+     * The epoch's order of training rows: a Fisher-Yates shuffle driven by Philox keyed by (seed, epoch).
+     *
+     * @param n rows
+     * @param seed the run's seed
+     * @param epoch the epoch
+     * @return a permutation of {@code 0..n-1}
+     */
+    public static int[] permutation(int n, long seed, int epoch) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        int[] w = new int[4];
+        for (int i = n - 1; i > 0; i--) {
+            Philox.block(i, epoch, 0x5EED, 0x0BDE, (int) seed, (int) (seed >>> 32), w);
+            int j = (int) (((w[0] & 0xFFFFFFFFL) * (i + 1)) >>> 32);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    // ---- state for checkpoints ----
+
+    /**
+     * Steps done so far.
+     *
+     * @return the step counter
+     */
+    public long step() {
+        return step;
+    }
+
+    /**
+     * Cumulative training queries.
+     *
+     * @return the count
+     */
+    public long trainingQueries() {
+        return trainingQueries;
+    }
+}

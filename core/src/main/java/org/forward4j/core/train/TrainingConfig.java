@@ -1,0 +1,146 @@
+package org.forward4j.core.train;
+
+import java.util.Arrays;
+import org.forward4j.plugin.Settings;
+
+/**
+ * Validated training settings (keys without the {@code forward4j.} prefix). Every field has a default; see
+ * {@link #from(Settings)} for the keys.
+ *
+ * @param allocator allocator name ({@code allocator}, default {@code uniform})
+ * @param estimator estimator name ({@code estimator}, default {@code spsa})
+ * @param backend backend name or {@code auto} ({@code backend}, default {@code cpu})
+ * @param dataset dataset spec ({@code dataset}, default {@code mnist})
+ * @param hidden hidden layer widths ({@code hidden}, comma-separated, default {@code 64})
+ * @param activation hidden activation ({@code activation}: relu, tanh, identity; default relu)
+ * @param epochs passes over the training set ({@code epochs}, default 30)
+ * @param batchSize points per mini-batch B ({@code batch-size}, default 64)
+ * @param queriesPerPoint budget N / B ({@code queries-per-point}, default 16)
+ * @param seed the seed of all randomness ({@code seed}, default 1)
+ * @param optimizer {@code optimizer}: adam, sgd, momentum (Nesterov); default adam
+ * @param learningRate {@code learning-rate}, default 1e-3
+ * @param momentum {@code momentum} for the momentum optimiser, default 0.9
+ * @param schedule {@code schedule}: constant, step, exponential; default constant
+ * @param scheduleDecay {@code schedule-decay}: factor per step of the schedule (step) or per epoch (exponential),
+ *     default 0.5
+ * @param scheduleEpochs {@code schedule-epochs}: epochs between decays of the step schedule, default 10
+ * @param minDraws A_min ({@code min-draws}, default 1)
+ * @param maxDraws A_max ({@code max-draws}, 0 = no bound beyond the budget; default 0)
+ * @param proxy proxy source for allocators that use proxies ({@code proxy}: pilot, clean, previous; default pilot)
+ * @param pilotInEstimate whether pilot draws enter the estimate ({@code pilot-in-estimate}, default true)
+ * @param evalEvery evaluate every this many steps ({@code eval-every}, 0 = once per epoch; default 0)
+ * @param nonFinite what a NaN or infinite loss does ({@code non-finite}: fail, skip; default fail)
+ * @param trainLimit use only the first rows of the training set ({@code train-limit}, 0 = all)
+ * @param testLimit use only the first rows of the test set ({@code test-limit}, 0 = all)
+ * @param progress whether to draw a progress bar on stderr ({@code progress}, default true)
+ * @param checkpointEvery steps between checkpoints ({@code checkpoint-every}, 0 = only at epoch ends; default 0)
+ */
+public record TrainingConfig(String allocator, String estimator, String backend, String dataset, int[] hidden,
+                             String activation, int epochs, int batchSize, int queriesPerPoint, long seed,
+                             Optimizers.Kind optimizer, double learningRate, double momentum, Optimizers.Schedule schedule,
+                             double scheduleDecay, int scheduleEpochs, int minDraws, int maxDraws, Proxy proxy,
+                             boolean pilotInEstimate, int evalEvery, NonFinitePolicy nonFinite, int trainLimit,
+                             int testLimit, boolean progress, int checkpointEvery) {
+
+    /** Where allocators get the per-point proxy lambda_i (method.md §3.2). */
+    public enum Proxy {
+        /** A pilot round of one draw per point whose queries are part of the estimate (the default). */
+        PILOT,
+        /** A clean evaluation of every point, counted and taken out of the step's budget. */
+        CLEAN,
+        /** The point's mean loss from its previous visit (free, stale). */
+        PREVIOUS
+    }
+
+    /** What a non-finite loss does. */
+    public enum NonFinitePolicy {
+        /** Throw {@link org.forward4j.plugin.NonFiniteLossException} naming the point and the query. */
+        FAIL,
+        /** Drop the step (parameters unchanged), count it in the results and go on. */
+        SKIP
+    }
+
+    /** The keys this record reads (without the prefix), for validation of unknown keys. */
+    static final String[] KEYS = {"allocator", "estimator", "backend", "dataset", "hidden", "activation", "epochs",
+        "batch-size", "queries-per-point", "seed", "optimizer", "learning-rate", "momentum", "schedule",
+        "schedule-decay", "schedule-epochs", "min-draws", "max-draws", "proxy", "pilot-in-estimate", "eval-every",
+        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every"};
+
+    /**
+     * Reads and validates the training settings; every problem is reported at once.
+     *
+     * @param all the resolved configuration with {@code forward4j.} prefixes; keys of plugins
+     *     ({@code forward4j.allocator.*} etc.) and of the application ({@code forward4j.app.*}) are ignored here
+     * @return the config
+     * @throws org.forward4j.plugin.InvalidConfigurationException listing every invalid or unknown key
+     */
+    public static TrainingConfig from(Settings all) {
+        java.util.Map<String, String> own = new java.util.TreeMap<>();
+        all.withPrefix("forward4j.").asMap().forEach((k, v) -> {
+            boolean pluginKey = k.startsWith("allocator.") || k.startsWith("estimator.") || k.startsWith("backend.")
+                    || k.startsWith("app.");
+            if (!pluginKey) {
+                own.put(k, v);
+            }
+        });
+        Settings.Reader r = Settings.of(own).reader("training (forward4j.*)");
+        String allocator = r.stringValue("allocator", "uniform");
+        String estimator = r.stringValue("estimator", "spsa");
+        String backend = r.stringValue("backend", "cpu");
+        String dataset = r.stringValue("dataset", "mnist");
+        String hiddenText = r.stringValue("hidden", "64");
+        int[] hidden = parseHidden(hiddenText, r);
+        String activation = r.stringValue("activation", "relu");
+        r.check(Arrays.asList("relu", "tanh", "identity").contains(activation),
+                "activation=" + activation + " is not one of [relu, tanh, identity]");
+        int epochs = r.intValue("epochs", 30, 1, 1_000_000);
+        int batch = r.intValue("batch-size", 64, 1, 32767);
+        int qpp = r.intValue("queries-per-point", 16, 1, 1_000_000);
+        long seed = (long) r.doubleValue("seed", 1, 0, 9.007199254740991E15);
+        Optimizers.Kind opt = r.enumValue("optimizer", Optimizers.Kind.class, Optimizers.Kind.ADAM);
+        double lr = r.doubleValue("learning-rate", 1e-3, 1e-12, 1e3);
+        double momentum = r.doubleValue("momentum", 0.9, 0, 0.999999);
+        Optimizers.Schedule schedule = r.enumValue("schedule", Optimizers.Schedule.class, Optimizers.Schedule.CONSTANT);
+        double decay = r.doubleValue("schedule-decay", 0.5, 1e-9, 1);
+        int scheduleEpochs = r.intValue("schedule-epochs", 10, 1, 1_000_000);
+        int minDraws = r.intValue("min-draws", 1, 1, 65535);
+        int maxDraws = r.intValue("max-draws", 0, 0, 65535);
+        r.check(maxDraws == 0 || maxDraws >= minDraws, "max-draws=" + maxDraws + " is below min-draws=" + minDraws
+                + "; raise max-draws or set it to 0 (no bound)");
+        Proxy proxy = r.enumValue("proxy", Proxy.class, Proxy.PILOT);
+        boolean pilotIn = r.booleanValue("pilot-in-estimate", true);
+        int evalEvery = r.intValue("eval-every", 0, 0, Integer.MAX_VALUE);
+        NonFinitePolicy nonFinite = r.enumValue("non-finite", NonFinitePolicy.class, NonFinitePolicy.FAIL);
+        int trainLimit = r.intValue("train-limit", 0, 0, Integer.MAX_VALUE);
+        int testLimit = r.intValue("test-limit", 0, 0, Integer.MAX_VALUE);
+        boolean progress = r.booleanValue("progress", true);
+        int checkpointEvery = r.intValue("checkpoint-every", 0, 0, Integer.MAX_VALUE);
+        r.finish();
+        return new TrainingConfig(allocator, estimator, backend, dataset, hidden, activation, epochs, batch, qpp, seed,
+                opt, lr, momentum, schedule, decay, scheduleEpochs, minDraws, maxDraws, proxy, pilotIn, evalEvery,
+                nonFinite, trainLimit, testLimit, progress, checkpointEvery);
+    }
+
+    private static int[] parseHidden(String text, Settings.Reader r) {
+        if (text.isBlank() || text.equals("none")) {
+            return new int[0];
+        }
+        String[] parts = text.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+                r.check(out[i] > 0, "hidden=" + text + " has a non-positive width; use e.g. 64 or 256,128");
+            } catch (NumberFormatException e) {
+                r.check(false, "hidden=" + text + " is not a comma-separated list of widths; use e.g. 64 or 256,128");
+                return new int[] {64};
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
+    }
+}

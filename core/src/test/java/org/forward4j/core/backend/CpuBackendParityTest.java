@@ -1,0 +1,152 @@
+package org.forward4j.core.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import org.forward4j.estimator.Activation;
+import org.forward4j.estimator.ActivationPass;
+import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.DenseNetwork;
+import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.Networks;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.ReferenceQueryEvaluator;
+import org.forward4j.estimator.WeightPlan;
+import org.forward4j.estimator.WeightQuery;
+import org.forward4j.noise.NoiseStream;
+import org.forward4j.plugin.Settings;
+import org.forward4j.plugin.UnsupportedCapabilityException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The ND4J backend must agree with the plain-Java reference on every plan kind. */
+class CpuBackendParityTest {
+
+    private static NetworkObjective objective(int[] sizes, Activation act, int rows, long seed) {
+        DenseNetwork net = new DenseNetwork(sizes, act);
+        float[] x = new float[rows * sizes[0]];
+        new NoiseStream(seed, 9, 9, 9).fill(NoiseStream.Distribution.GAUSSIAN, x, 0, x.length, 0);
+        int[] labels = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            labels[i] = (i * 7 + 3) % net.classes();
+        }
+        return Networks.objective(net, x, labels);
+    }
+
+    private static float[] theta(int d, long seed) {
+        float[] t = new float[d];
+        new NoiseStream(seed, 1, 2, 3).fill(NoiseStream.Distribution.GAUSSIAN, t, 0, d, 0);
+        for (int i = 0; i < d; i++) {
+            t[i] *= 0.3f;
+        }
+        return t;
+    }
+
+    private static QueryEvaluator cpu(Objective o, int chunk) {
+        return new CpuBackendProvider().create(Settings.of("chunk-rows", Integer.toString(chunk))).evaluator(o);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"7-13-5,RELU,3", "3-1-2,TANH,1", "1-1,IDENTITY,2", "20-33-17-4,RELU,5"})
+    void weightPlansMatchReference(String shape, Activation act, int chunk) {
+        int[] sizes = java.util.Arrays.stream(shape.split("-")).mapToInt(Integer::parseInt).toArray();
+        NetworkObjective o = objective(sizes, act, 11, 5);
+        float[] theta = theta(o.dimension(), 17);
+        WeightPlan plan = new WeightPlan(42, 3, NoiseStream.Distribution.GAUSSIAN, List.of(
+                new WeightQuery(0, 1e-2f, new int[] {0, 1, 2, 10}),
+                new WeightQuery(0, -1e-2f, new int[] {0, 1, 2, 10}),
+                new WeightQuery(5, 0.5f, new int[] {4}),
+                new WeightQuery(0, 0f, new int[] {3, 3, 9})));
+        double[][] ref = new ReferenceQueryEvaluator(o).evaluate(theta, plan);
+        double[][] got = cpu(o, chunk).evaluate(theta, plan);
+        for (int q = 0; q < ref.length; q++) {
+            for (int k = 0; k < ref[q].length; k++) {
+                assertThat(got[q][k]).as("query %d row %d", q, k).isCloseTo(ref[q][k],
+                        within(1e-5 * Math.max(1, Math.abs(ref[q][k]))));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"7-13-5,RELU,4", "3-1-2,TANH,1", "20-33-17-4,TANH,64"})
+    void activationPlansAndGradientAssemblyMatchReference(String shape, Activation act, int chunk) {
+        int[] sizes = java.util.Arrays.stream(shape.split("-")).mapToInt(Integer::parseInt).toArray();
+        NetworkObjective o = objective(sizes, act, 9, 6);
+        float[] theta = theta(o.dimension(), 18);
+        int n = 10;
+        int[] rows = new int[n];
+        int[] streams = new int[n];
+        boolean[] neg = new boolean[n];
+        double[] w = new double[n];
+        for (int r = 0; r < n; r++) {
+            rows[r] = (r * 5) % 9;
+            streams[r] = r / 2;
+            neg[r] = r % 2 == 1;
+            w[r] = Math.sin(r + 1.0);
+        }
+        ActivationPlan plan = new ActivationPlan(7, 2, 0.05f, rows, streams, neg);
+        ActivationPass ref = new ReferenceQueryEvaluator(o).evaluate(theta, plan);
+        ActivationPass got = cpu(o, chunk).evaluate(theta, plan);
+        double[] lr = ref.losses();
+        double[] lg = got.losses();
+        for (int r = 0; r < n; r++) {
+            assertThat(lg[r]).as("row %d", r).isCloseTo(lr[r], within(1e-5 * Math.max(1, Math.abs(lr[r]))));
+        }
+        float[] gr = new float[o.dimension()];
+        float[] gg = new float[o.dimension()];
+        ref.accumulateGradient(w, gr);
+        got.accumulateGradient(w, gg);
+        double diff = 0;
+        double norm = 0;
+        for (int k = 0; k < gr.length; k++) {
+            diff += (gr[k] - gg[k]) * (double) (gr[k] - gg[k]);
+            norm += gr[k] * (double) gr[k];
+        }
+        assertThat(Math.sqrt(diff)).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
+        double[] er = ref.noiseEnergy();
+        double[] eg = got.noiseEnergy();
+        for (int r = 0; r < n; r++) {
+            assertThat(eg[r]).isCloseTo(er[r], within(1e-4 * Math.max(1, Math.abs(er[r]))));
+        }
+    }
+
+    @Test
+    void blackBoxObjectivesRunThroughLossesAndRejectActivationNoise() {
+        Objective quad = new Objective() {
+            @Override
+            public int dimension() {
+                return 3;
+            }
+
+            @Override
+            public int size() {
+                return 2;
+            }
+
+            @Override
+            public void losses(float[] p, int[] rows, double[] out) {
+                for (int k = 0; k < rows.length; k++) {
+                    out[k] = p[0] * p[0] + p[1] + rows[k] * p[2];
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "quadratic";
+            }
+        };
+        QueryEvaluator ev = cpu(quad, 8);
+        WeightPlan plan = new WeightPlan(1, 0, NoiseStream.Distribution.RADEMACHER,
+                List.of(new WeightQuery(2, 0.5f, new int[] {0, 1}), new WeightQuery(0, 0f, new int[] {1})));
+        float[] theta = {1f, 2f, 3f};
+        assertThat(ev.evaluate(theta, plan)).isDeepEqualTo(new ReferenceQueryEvaluator(quad).evaluate(theta, plan));
+        assertThat(ev.supportsActivationNoise()).isFalse();
+        assertThatThrownBy(() -> ev.evaluate(theta, new ActivationPlan(1, 0, 0.1f, new int[] {0}, new int[] {0},
+                new boolean[] {false}))).isInstanceOf(UnsupportedCapabilityException.class)
+                .hasMessageContaining("quadratic is a black box").hasMessageContaining("spsa or rge");
+    }
+}
