@@ -9,7 +9,9 @@ import org.forward4j.plugin.Settings;
 
 /**
  * Provides {@code cpu}: the ND4J reference backend. Network plans run as batched GEMMs (OpenBLAS); black-box
- * objectives are called directly. Setting {@code chunk-rows} (default 4096) bounds the rows in flight per GEMM.
+ * objectives are called directly. Settings: {@code chunk-rows} (default 256) is the fixed row chunk of every GEMM
+ * (it bounds memory and defines the parallel tasks); {@code threads} (default: the number of cores) is the number
+ * of worker threads. Results do not depend on {@code threads}.
  */
 public final class CpuBackendProvider implements BackendProvider {
 
@@ -41,19 +43,26 @@ public final class CpuBackendProvider implements BackendProvider {
     @Override
     public Backend create(Settings settings) {
         Settings.Reader r = settings.reader("backend 'cpu'");
-        int chunk = r.intValue("chunk-rows", 4096, 1, 1 << 20);
+        int chunk = r.intValue("chunk-rows", 256, 1, 1 << 20);
+        int threads = r.intValue("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         r.finish();
         Nd4jSetup.init();
+        Parallel parallel = new Parallel(threads);
         return new Backend() {
             @Override
             public String device() {
-                return "cpu (ND4J, " + Runtime.getRuntime().availableProcessors() + " cores)";
+                return "cpu (ND4J, " + threads + " threads)";
+            }
+
+            @Override
+            public void close() {
+                parallel.close();
             }
 
             @Override
             public QueryEvaluator evaluator(Objective objective) {
                 if (objective instanceof NetworkObjective net) {
-                    return new CpuNetworkEvaluator(net, chunk);
+                    return new CpuNetworkEvaluator(net, chunk, parallel);
                 }
                 return new CpuObjectiveEvaluator(objective);
             }

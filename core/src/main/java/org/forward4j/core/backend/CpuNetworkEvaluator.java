@@ -32,8 +32,10 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     private final INDArray features;
     private final int[] labels;
     private final int chunkRows;
+    private final Parallel parallel;
 
-    CpuNetworkEvaluator(NetworkObjective objective, int chunkRows) {
+    CpuNetworkEvaluator(NetworkObjective objective, int chunkRows, Parallel parallel) {
+        this.parallel = parallel;
         this.objective = objective;
         this.network = objective.network();
         this.labels = objective.labels();
@@ -56,41 +58,54 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         int d = network.dimension();
         List<WeightQuery> queries = plan.queries();
         double[][] out = new double[queries.size()][];
-        float[] z = new float[d];
-        int cachedDirection = -1;
-        boolean haveDirection = false;
-        float[] perturbed = new float[d];
+        // one task per run of consecutive queries on one direction: the direction is generated once per task
+        List<int[]> groups = new java.util.ArrayList<>();
         for (int q = 0; q < queries.size(); q++) {
             WeightQuery wq = queries.get(q);
-            if (wq.scale() == 0f) {
-                System.arraycopy(theta, 0, perturbed, 0, d);
+            int[] last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
+            if (last != null && queries.get(last[0]).direction() == wq.direction()) {
+                last[1] = q + 1;
             } else {
-                if (!haveDirection || cachedDirection != wq.direction()) {
-                    plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
-                    cachedDirection = wq.direction();
-                    haveDirection = true;
-                }
-                float s = wq.scale();
-                for (int k = 0; k < d; k++) {
-                    perturbed[k] = theta[k] + s * z[k];
-                }
-            }
-            Layers layers = new Layers(perturbed);
-            int[] rows = wq.rows();
-            out[q] = new double[rows.length];
-            for (int from = 0; from < rows.length; from += chunkRows) {
-                int to = Math.min(rows.length, from + chunkRows);
-                int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
-                INDArray x = gather(chunk);
-                for (int l = 0; l < network.layers(); l++) {
-                    x = layers.affine(l, x);
-                    if (l < network.layers() - 1) {
-                        x = activate(x);
-                    }
-                }
-                losses(x, chunk, out[q], from);
+                groups.add(new int[] {q, q + 1});
             }
         }
+        parallel.map(groups.size(), g -> {
+            int[] range = groups.get(g);
+            float[] z = null;
+            float[] perturbed = new float[d];
+            for (int q = range[0]; q < range[1]; q++) {
+                WeightQuery wq = queries.get(q);
+                if (wq.scale() == 0f) {
+                    System.arraycopy(theta, 0, perturbed, 0, d);
+                } else {
+                    if (z == null) {
+                        z = new float[d];
+                        plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+                    }
+                    float s = wq.scale();
+                    for (int k = 0; k < d; k++) {
+                        perturbed[k] = theta[k] + s * z[k];
+                    }
+                }
+                Layers layers = new Layers(perturbed);
+                int[] rows = wq.rows();
+                double[] losses = new double[rows.length];
+                for (int from = 0; from < rows.length; from += chunkRows) {
+                    int to = Math.min(rows.length, from + chunkRows);
+                    int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
+                    INDArray x = gather(chunk);
+                    for (int l = 0; l < network.layers(); l++) {
+                        x = layers.affine(l, x);
+                        if (l < network.layers() - 1) {
+                            x = activate(x);
+                        }
+                    }
+                    losses(x, chunk, losses, from);
+                }
+                out[q] = losses;
+            }
+            return null;
+        });
         return out;
     }
 
@@ -101,7 +116,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         double[] losses = new double[n];
         int chunks = (n + chunkRows - 1) / chunkRows;
         INDArray[][] inputs = new INDArray[chunks][network.layers()];
-        for (int c = 0; c < chunks; c++) {
+        parallel.map(chunks, c -> {
             int from = c * chunkRows;
             int to = Math.min(n, from + chunkRows);
             int[] chunk = java.util.Arrays.copyOfRange(plan.rows(), from, to);
@@ -113,7 +128,8 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                 x = l < network.layers() - 1 ? activate(v) : v;
             }
             losses(x, chunk, losses, from);
-        }
+            return null;
+        });
         return new CpuActivationPass(plan, losses, inputs);
     }
 
@@ -199,7 +215,8 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         public void accumulateGradient(double[] rowWeights, float[] gradient) {
             ActivationPlan p = plan;
             int n = p.size();
-            for (int c = 0; c < inputs.length; c++) {
+            // per chunk and layer: G_W = (w * sign * eps / sigma)^T X, G_b = column sums; summed in chunk order
+            List<float[][]> parts = parallel.map(inputs.length, c -> {
                 int from = c * chunkRows;
                 int to = Math.min(n, from + chunkRows);
                 float[] coef = new float[to - from];
@@ -209,27 +226,40 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                     any |= coef[r - from] != 0f;
                 }
                 if (!any) {
-                    continue;
+                    return null;
                 }
                 INDArray coefColumn = Nd4j.create(coef, new long[] {to - from, 1}, 'c');
+                float[][] g = new float[2 * network.layers()][];
                 for (int l = 0; l < network.layers(); l++) {
                     INDArray e = noise(p, l, from, to, false); // sign * eps
                     e.muliColumnVector(coefColumn);
-                    INDArray gw = e.transpose().mmul(inputs[c][l]); // [out, in]
-                    float[] gwf = gw.dup('c').data().asFloat();
-                    int wo = network.weightOffset(l);
-                    for (int k = 0; k < gwf.length; k++) {
-                        gradient[wo + k] += gwf[k];
-                    }
+                    g[2 * l] = e.transpose().mmul(inputs[c][l]).dup('c').data().asFloat();
                     float[] ef = e.dup('c').data().asFloat();
                     int out = network.out(l);
-                    int bo = network.biasOffset(l);
+                    float[] gb = new float[out];
                     for (int r = 0; r < to - from; r++) {
                         for (int o = 0; o < out; o++) {
-                            gradient[bo + o] += ef[r * out + o];
+                            gb[o] += ef[r * out + o];
                         }
                     }
+                    g[2 * l + 1] = gb;
                 }
+                return g;
+            });
+            for (float[][] g : parts) {
+                if (g == null) {
+                    continue;
+                }
+                for (int l = 0; l < network.layers(); l++) {
+                    add(gradient, network.weightOffset(l), g[2 * l]);
+                    add(gradient, network.biasOffset(l), g[2 * l + 1]);
+                }
+            }
+        }
+
+        private void add(float[] target, int offset, float[] values) {
+            for (int k = 0; k < values.length; k++) {
+                target[offset + k] += values[k];
             }
         }
 

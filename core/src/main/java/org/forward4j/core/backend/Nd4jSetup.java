@@ -4,7 +4,7 @@ import org.forward4j.plugin.BackendUnavailableException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** One-time ND4J configuration: float32 defaults. Failure to load the native library is reported clearly. */
+/** One-time ND4J configuration: float32 defaults, single-threaded BLAS. Failure to load the native library is reported clearly. */
 public final class Nd4jSetup {
     private static volatile boolean done;
 
@@ -22,6 +22,11 @@ public final class Nd4jSetup {
         }
         try {
             Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+            // One BLAS/OpenMP thread per call: multi-threaded BLAS changes results with the thread count, so
+            // forward4j parallelises over fixed row chunks itself (see Parallel) and stays bit-reproducible.
+            Nd4j.factory().blas().setMaxThreads(1);
+            Nd4j.getEnvironment().setMaxThreads(1);
+            Nd4j.getEnvironment().setMaxMasterThreads(1);
         } catch (RuntimeException | LinkageError e) {
             throw new BackendUnavailableException("ND4J's native CPU backend failed to load (" + e
                     + "); forward4j ships nd4j-native for linux-x86_64 only", e);

@@ -1,0 +1,94 @@
+package org.forward4j.estimator.rge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.forward4j.estimator.EstimatorCost;
+import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.spi.GradientEstimatorProvider;
+import org.forward4j.plugin.InvalidConfigurationException;
+import org.forward4j.plugin.PluginProvider;
+import org.forward4j.plugin.Settings;
+import org.junit.jupiter.api.Test;
+
+/** Discovery, defaults and settings validation of {@code rge}. */
+class RgeGradientEstimatorProviderTest {
+
+    private final RgeGradientEstimatorProvider provider = new RgeGradientEstimatorProvider();
+
+    @Test
+    void isDiscoveredByServiceLoader() {
+        List<GradientEstimatorProvider> found = ServiceLoader.load(GradientEstimatorProvider.class).stream()
+                .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("rge")).collect(Collectors.toList());
+        assertThat(found).hasSize(1);
+        GradientEstimatorProvider p = found.get(0);
+        assertThat(p).isInstanceOf(RgeGradientEstimatorProvider.class);
+        assertThat(PluginProvider.isValidName(p.name())).isTrue();
+        assertThat(p.spiVersion()).isEqualTo(GradientEstimatorProvider.SPI_VERSION);
+        assertThat(p.capabilities()).containsExactly(GradientEstimatorProvider.BLACK_BOX);
+        assertThat(p.description()).isNotBlank();
+    }
+
+    @Test
+    void defaultsAreSharedGaussianWithScaleOneThousandth() {
+        GradientEstimator estimator = provider.create(Settings.empty());
+        assertThat(estimator).hasToString("rge(scale=0.001, directions=shared, distribution=gaussian)");
+        assertThat(estimator.cost()).isEqualTo(new EstimatorCost(1, 1));
+        assertThat(estimator.independentPerPoint()).isFalse();
+    }
+
+    @Test
+    void readsEverySetting() {
+        GradientEstimator estimator = provider.create(Settings.of("scale", "0.01", "directions", "per-point",
+                "distribution", "sphere"));
+        assertThat(estimator).hasToString("rge(scale=0.01, directions=per-point, distribution=sphere)");
+        assertThat(estimator.independentPerPoint()).isTrue();
+    }
+
+    @Test
+    void aZeroScaleIsRejected() {
+        assertThatThrownBy(() -> provider.create(Settings.of("scale", "0")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("Invalid settings for estimator 'rge': scale=0 must be > 0 (and not round to 0 as a "
+                        + "float): it is the finite-difference step m; the default is 0.001");
+        assertThatThrownBy(() -> provider.create(Settings.of("scale", "1e-50")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("scale=1e-50 must be > 0");
+    }
+
+    @Test
+    void aNegativeOrMalformedScaleIsRejected() {
+        assertThatThrownBy(() -> provider.create(Settings.of("scale", "-1")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("Invalid settings for estimator 'rge': scale=-1 is out of range; use a number in "
+                        + "[0.0, 1000000.0]");
+        assertThatThrownBy(() -> provider.create(Settings.of("scale", "small")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("scale=small is not a number");
+    }
+
+    @Test
+    void unknownChoicesListTheAlternatives() {
+        assertThatThrownBy(() -> provider.create(Settings.of("directions", "diagonal")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("Invalid settings for estimator 'rge': directions=diagonal is not one of "
+                        + "[shared, per-point]");
+        assertThatThrownBy(() -> provider.create(Settings.of("distribution", "rademacher")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("Invalid settings for estimator 'rge': distribution=rademacher is not one of "
+                        + "[gaussian, sphere]");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceIncludingUnknownKeys() {
+        assertThatThrownBy(() -> provider.create(Settings.of("scale", "-1", "directions", "x", "sigma", "0.1")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("scale=-1 is out of range")
+                .hasMessageContaining("directions=x is not one of [shared, per-point]")
+                .hasMessageContaining("unknown setting 'sigma'; known settings are [scale, directions, "
+                        + "distribution]");
+    }
+}

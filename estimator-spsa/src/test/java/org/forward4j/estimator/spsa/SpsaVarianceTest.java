@@ -1,0 +1,49 @@
+package org.forward4j.estimator.spsa;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.ReferenceQueryEvaluator;
+import org.forward4j.plugin.Settings;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The variance of the batch estimate falls as 1/draws. With A draws for every point the draws are i.i.d., so the
+ * trace of Cov(g) with A draws is exactly 4 times the one with 4A draws, in shared mode (g = (1/A) sum_j z_j z_j^T
+ * gbar) as well as per point. Each trace is estimated from independent seeded samples, with a standard error
+ * from the spread of |g - mean|^2; the ratio's standard error follows by the delta method,
+ * SE(R) = R sqrt(rel1^2 + rel4^2), and the ratio must lie within 4 of them of 4.
+ */
+class SpsaVarianceTest {
+
+    private static final int D = 8;
+    private static final int[] ROWS = {7, 2, 9, 0, 4, 5};
+    private static final int SAMPLES = 12000;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"shared", "per-point"})
+    void varianceFallsAsOneOverDraws(String directions) {
+        long seed = 77 + directions.length();
+        TestObjectives.Analytic objective = TestObjectives.quadratic(D, 10);
+        GradientEstimator estimator = new SpsaGradientEstimatorProvider().create(Settings.of("directions", directions));
+        ReferenceQueryEvaluator evaluator = new ReferenceQueryEvaluator(objective);
+        float[] theta = TestObjectives.theta(D);
+        int[] one = new int[ROWS.length];
+        int[] four = new int[ROWS.length];
+        Arrays.fill(one, 1);
+        Arrays.fill(four, 4);
+
+        // different seeds: the two traces are independent estimates
+        double[] v1 = Samples.draw(estimator, evaluator, theta, ROWS, seed, SAMPLES, one).totalVariance();
+        double[] v4 = Samples.draw(estimator, evaluator, theta, ROWS, seed + 1, SAMPLES, four).totalVariance();
+        double ratio = v1[0] / v4[0];
+        double se = ratio * Math.hypot(v1[1] / v1[0], v4[1] / v4[0]);
+
+        assertThat(ratio).as("seed %d, spsa %s: Var(1 draw) / Var(4 draws) = %.3f (SE %.3f)", seed, directions,
+                ratio, se).isBetween(4 - 4 * se, 4 + 4 * se);
+        // the test must be able to tell 1/A from, say, 1/sqrt(A) (ratio 2) or no reduction
+        assertThat(4 * se).as("seed %d: resolving power", seed).isLessThan(1.0);
+    }
+}
