@@ -72,34 +72,97 @@ public record NoiseStream(long seed, int step, int draw, int tensor) {
             throw new IllegalArgumentException("bad range off=" + off + " len=" + len + " start=" + start
                     + " for array of length " + out.length);
         }
-        final int k0 = (int) seed;
-        final int k1 = (int) (seed >>> 32);
-        final int[] w = new int[4];
         final float[] v = new float[4];
         long k = start;
-        long end = start + len;
+        final long end = start + len;
         int pos = off;
-        while (k < end) {
-            long blockIndex = k >>> 2;
-            Philox.block((int) blockIndex, tensor, draw, step, k0, k1, w);
-            if (dist == Distribution.GAUSSIAN) {
-                boxMuller(w[0], w[1], v, 0);
-                boxMuller(w[2], w[3], v, 2);
+        // a partial first block
+        if ((k & 3) != 0) {
+            long block = k >>> 2;
+            blockValues(dist, block, v);
+            int to = (int) Math.min(4, end - (block << 2));
+            for (int i = (int) (k & 3); i < to; i++) {
+                out[pos] = add ? out[pos] + scale * v[i] : v[i];
+                pos++;
+            }
+            k = (block << 2) + to;
+        }
+        // whole blocks: Philox inlined with the key schedule in locals, four outputs per block
+        final int k0 = (int) seed;
+        final int k1 = (int) (seed >>> 32);
+        final boolean gaussian = dist == Distribution.GAUSSIAN;
+        while (end - k >= 4) {
+            int c0 = (int) (k >>> 2);
+            int c1 = tensor;
+            int c2 = draw;
+            int c3 = step;
+            int kk0 = k0;
+            int kk1 = k1;
+            for (int r = 0; r < 10; r++) {
+                long p0 = 0xD2511F53L * (c0 & 0xFFFFFFFFL);
+                long p1 = 0xCD9E8D57L * (c2 & 0xFFFFFFFFL);
+                int n0 = (int) (p1 >>> 32) ^ c1 ^ kk0;
+                int n2 = (int) (p0 >>> 32) ^ c3 ^ kk1;
+                c1 = (int) p1;
+                c3 = (int) p0;
+                c0 = n0;
+                c2 = n2;
+                kk0 += Philox.W0;
+                kk1 += Philox.W1;
+            }
+            float a0;
+            float a1;
+            float a2;
+            float a3;
+            if (gaussian) {
+                double r0 = Math.sqrt(-2.0 * Math.log(Philox.uniform(c0)));
+                double t0 = TWO_PI * Philox.uniform(c1);
+                double r1 = Math.sqrt(-2.0 * Math.log(Philox.uniform(c2)));
+                double t1 = TWO_PI * Philox.uniform(c3);
+                a0 = (float) (r0 * Math.cos(t0));
+                a1 = (float) (r0 * Math.sin(t0));
+                a2 = (float) (r1 * Math.cos(t1));
+                a3 = (float) (r1 * Math.sin(t1));
             } else {
-                for (int i = 0; i < 4; i++) {
-                    v[i] = (w[i] & 1) == 0 ? 1f : -1f;
-                }
+                a0 = (c0 & 1) == 0 ? 1f : -1f;
+                a1 = (c1 & 1) == 0 ? 1f : -1f;
+                a2 = (c2 & 1) == 0 ? 1f : -1f;
+                a3 = (c3 & 1) == 0 ? 1f : -1f;
             }
-            int from = (int) (k & 3);
-            int to = (int) Math.min(4, end - (blockIndex << 2));
-            for (int i = from; i < to; i++) {
-                if (add) {
-                    out[pos++] += scale * v[i];
-                } else {
-                    out[pos++] = v[i];
-                }
+            if (add) {
+                out[pos] += scale * a0;
+                out[pos + 1] += scale * a1;
+                out[pos + 2] += scale * a2;
+                out[pos + 3] += scale * a3;
+            } else {
+                out[pos] = a0;
+                out[pos + 1] = a1;
+                out[pos + 2] = a2;
+                out[pos + 3] = a3;
             }
-            k = (blockIndex << 2) + to;
+            pos += 4;
+            k += 4;
+        }
+        // a partial last block
+        if (k < end) {
+            blockValues(dist, k >>> 2, v);
+            for (int i = 0; k < end; i++, k++) {
+                out[pos] = add ? out[pos] + scale * v[i] : v[i];
+                pos++;
+            }
+        }
+    }
+
+    private void blockValues(Distribution dist, long block, float[] v) {
+        int[] w = new int[4];
+        Philox.block((int) block, tensor, draw, step, (int) seed, (int) (seed >>> 32), w);
+        if (dist == Distribution.GAUSSIAN) {
+            boxMuller(w[0], w[1], v, 0);
+            boxMuller(w[2], w[3], v, 2);
+        } else {
+            for (int i = 0; i < 4; i++) {
+                v[i] = (w[i] & 1) == 0 ? 1f : -1f;
+            }
         }
     }
 

@@ -39,7 +39,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         this.objective = objective;
         this.network = objective.network();
         this.labels = objective.labels();
-        this.features = Nd4j.create(objective.features(), new long[] {labels.length, network.in(0)}, 'c');
+        this.features = Nd4jArrays.fromFloats(objective.features(), labels.length, network.in(0));
         this.chunkRows = chunkRows;
     }
 
@@ -147,7 +147,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                 }
             }
         }
-        return Nd4j.create(buf, new long[] {to - from, out}, 'c');
+        return Nd4jArrays.fromFloats(buf, to - from, out);
     }
 
     private INDArray gather(int[] rows) {
@@ -164,7 +164,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
 
     private void losses(INDArray logits, int[] rows, double[] out, int offset) {
         int classes = network.classes();
-        float[] lf = logits.dup('c').data().asFloat();
+        float[] lf = Nd4jArrays.toFloats(logits);
         for (int r = 0; r < rows.length; r++) {
             out[offset + r] = Networks.softmaxCrossEntropy(lf, r * classes, classes, labels[rows[r]]);
         }
@@ -176,7 +176,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         private final INDArray[] b;
 
         Layers(float[] params) {
-            INDArray p = Nd4j.create(params, new long[] {params.length}, 'c');
+            INDArray p = Nd4jArrays.fromFloats(params, params.length);
             int layers = network.layers();
             w = new INDArray[layers];
             b = new INDArray[layers];
@@ -228,13 +228,13 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                 if (!any) {
                     return null;
                 }
-                INDArray coefColumn = Nd4j.create(coef, new long[] {to - from, 1}, 'c');
+                INDArray coefColumn = Nd4jArrays.fromFloats(coef, to - from, 1);
                 float[][] g = new float[2 * network.layers()][];
                 for (int l = 0; l < network.layers(); l++) {
                     INDArray e = noise(p, l, from, to, false); // sign * eps
                     e.muliColumnVector(coefColumn);
-                    g[2 * l] = e.transpose().mmul(inputs[c][l]).dup('c').data().asFloat();
-                    float[] ef = e.dup('c').data().asFloat();
+                    g[2 * l] = Nd4jArrays.toFloats(e.transpose().mmul(inputs[c][l]));
+                    float[] ef = Nd4jArrays.toFloats(e);
                     int out = network.out(l);
                     float[] gb = new float[out];
                     for (int r = 0; r < to - from; r++) {

@@ -1,6 +1,6 @@
 package org.forward4j.core.model;
 
-import java.util.Arrays;
+import org.forward4j.core.backend.Nd4jArrays;
 import org.forward4j.core.backend.Nd4jSetup;
 import org.forward4j.estimator.Activation;
 import org.forward4j.estimator.DenseNetwork;
@@ -75,7 +75,7 @@ public final class Mlp {
         int n = data.size();
         int in = network.in(0);
         int classes = network.classes();
-        INDArray p = Nd4j.create(theta, new long[] {theta.length}, 'c');
+        INDArray p = Nd4jArrays.fromFloats(theta, theta.length);
         int chunk = 2048;
         double lossSum = 0;
         long correct = 0;
@@ -83,7 +83,7 @@ public final class Mlp {
         int[] labels = data.labels();
         for (int from = 0; from < n; from += chunk) {
             int to = Math.min(n, from + chunk);
-            INDArray x = Nd4j.create(Arrays.copyOfRange(features, from * in, to * in), new long[] {to - from, in}, 'c');
+            INDArray x = Nd4jArrays.fromRange(features, from * in, (to - from) * in, to - from, in);
             for (int l = 0; l < network.layers(); l++) {
                 int wo = network.weightOffset(l);
                 int bo = network.biasOffset(l);
@@ -98,7 +98,7 @@ public final class Mlp {
                     };
                 }
             }
-            float[] logits = x.dup('c').data().asFloat();
+            float[] logits = Nd4jArrays.toFloats(x);
             for (int r = 0; r < to - from; r++) {
                 int label = labels[from + r];
                 lossSum += Networks.softmaxCrossEntropy(logits, r * classes, classes, label);

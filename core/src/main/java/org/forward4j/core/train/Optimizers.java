@@ -85,7 +85,7 @@ public final class Optimizers {
          * @param epoch the epoch
          */
         public void step(INDArray params, float[] gradient, int iteration, int epoch) {
-            INDArray g = Nd4j.create(gradient, new long[] {1, gradient.length}, 'c');
+            INDArray g = org.forward4j.core.backend.Nd4jArrays.fromFloats(gradient, 1, gradient.length);
             updater.applyUpdater(g, iteration, epoch);
             params.subi(g);
         }
@@ -96,7 +96,7 @@ public final class Optimizers {
          * @return a copy of the state, empty for SGD
          */
         public float[] state() {
-            return state == null ? new float[0] : state.dup('c').data().asFloat();
+            return state == null ? new float[0] : org.forward4j.core.backend.Nd4jArrays.toFloats(state);
         }
 
         /**

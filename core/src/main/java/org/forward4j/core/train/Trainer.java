@@ -107,7 +107,7 @@ public final class Trainer {
         }
         QueryEvaluator raw = components.backend().evaluator(train);
         this.evaluator = new CountingEvaluator(raw);
-        this.params = Nd4j.create(initialParameters.clone(), new long[] {1, initialParameters.length}, 'c');
+        this.params = org.forward4j.core.backend.Nd4jArrays.fromFloats(initialParameters, 1, initialParameters.length);
         this.optimizer = Optimizers.create(config, initialParameters.length);
         this.usesProxies = components.allocatorUsesProxies();
         EstimatorCost cost = components.estimator().cost();
@@ -118,11 +118,14 @@ public final class Trainer {
         long forDraws = budget - fixed;
         if (forDraws <= 0 || forDraws % cost.queriesPerDraw() != 0 || forDraws / cost.queriesPerDraw() < b) {
             long perPoint = fixed / b;
-            throw new InvalidConfigurationException("queries-per-point=" + config.queriesPerPoint()
-                    + " does not fit estimator '" + components.estimatorName() + "': each point costs " + perPoint
-                    + " fixed queries and each draw " + cost.queriesPerDraw() + ", so queries-per-point must be "
-                    + perPoint + " + k * " + cost.queriesPerDraw() + " with k >= 1 (for example "
-                    + (perPoint + cost.queriesPerDraw()) + " or " + (perPoint + 8L * cost.queriesPerDraw()) + ")");
+            long suggestion = perPoint + cost.queriesPerDraw() * Math.max(1,
+                    (config.queriesPerPoint() - perPoint + cost.queriesPerDraw() - 1) / cost.queriesPerDraw());
+            throw new InvalidConfigurationException("queries-per-point=" + config.queriesPerPoint() + " x batch-size="
+                    + b + " = " + budget + " queries per batch does not fit estimator '" + components.estimatorName()
+                    + "': each point costs " + perPoint + " fixed queries and each draw " + cost.queriesPerDraw()
+                    + ", so " + budget + " - " + b + " x " + perPoint + " must be a multiple of "
+                    + cost.queriesPerDraw() + " giving at least one draw per point; use for example "
+                    + "queries-per-point=" + suggestion);
         }
         this.drawsPerBatch = (int) (forDraws / cost.queriesPerDraw());
         boolean pilot = usesProxies && config.proxy() == TrainingConfig.Proxy.PILOT;
@@ -159,7 +162,7 @@ public final class Trainer {
      * @return a copy
      */
     public float[] parameters() {
-        return params.dup('c').data().asFloat();
+        return org.forward4j.core.backend.Nd4jArrays.toFloats(params);
     }
 
     /**

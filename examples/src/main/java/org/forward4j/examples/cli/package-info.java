@@ -1,0 +1,2 @@
+/** The {@code forward4j} command line (picocli): {@code train}, {@code compare}, {@code plugins}. */
+package org.forward4j.examples.cli;
