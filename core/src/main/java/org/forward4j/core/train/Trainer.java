@@ -56,6 +56,9 @@ public final class Trainer {
     private final Map<Integer, Double> previousLoss = new HashMap<>();
     private final List<EvalRecord> records = new ArrayList<>();
 
+    private java.nio.file.Path checkpointDir;
+    private Map<String, String> runConfig = Map.of();
+
     private long step;
     private long trainingQueries;
     private long evaluationQueries;
@@ -185,7 +188,7 @@ public final class Trainer {
                     int[] rows = java.util.Arrays.copyOfRange(order, s * config.batchSize(),
                             (s + 1) * config.batchSize());
                     long t0 = System.nanoTime();
-                    step(rows, epoch);
+                    guardedStep(rows, epoch);
                     wallSeconds += (System.nanoTime() - t0) / 1e9;
                     if (bar != null) {
                         bar.step();
@@ -196,6 +199,10 @@ public final class Trainer {
                     if ((config.evalEvery() > 0 && step % config.evalEvery() == 0)
                             || (config.evalEvery() == 0 && epochEnd)) {
                         record(epochEnd ? epoch + 1 : epoch, listener);
+                    }
+                    if (checkpointDir != null && (epochEnd
+                            || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0))) {
+                        snapshot().save(checkpointDir);
                     }
                 }
             }
@@ -215,6 +222,20 @@ public final class Trainer {
                         components.allocatorName(), epoch + 1, config.epochs()))
                 .setInitialMax(perEpoch).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    }
+
+    /** A step whose failure leaves the trainer as it was before the step, with the failing part named. */
+    private void guardedStep(int[] rows, int epoch) {
+        try {
+            step(rows, epoch);
+        } catch (org.forward4j.plugin.Forward4jException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new org.forward4j.plugin.Forward4jException("Step " + step + " (epoch " + (epoch + 1) + ") failed "
+                    + "while estimator '" + components.estimatorName() + "' with allocator '"
+                    + components.allocatorName() + "' evaluated " + train + ": " + e
+                    + ". The parameters were not updated; fix the cause and resume", e);
+        }
     }
 
     /**
@@ -383,7 +404,80 @@ public final class Trainer {
         return order;
     }
 
-    // ---- state for checkpoints ----
+    // ---- checkpoints ----
+
+    /** Configuration keys that may differ between a run and its resumption (they do not change the trajectory). */
+    private static final java.util.Set<String> RESUMABLE_DIFFERENCES = java.util.Set.of("forward4j.epochs",
+            "forward4j.progress", "forward4j.checkpoint-every", "forward4j.backend.threads", "forward4j.eval-every");
+
+    /**
+     * Writes a checkpoint into {@code dir} at every epoch end and every {@code checkpoint-every} steps.
+     *
+     * @param dir the checkpoint directory
+     * @param configuration the run's resolved configuration, stored to check resumptions against
+     */
+    public void checkpointTo(java.nio.file.Path dir, Map<String, String> configuration) {
+        this.checkpointDir = dir;
+        this.runConfig = Map.copyOf(configuration);
+    }
+
+    /**
+     * Continues from the newest valid checkpoint in {@code dir} (falling back to the previous one if the newest is
+     * corrupt). The run then continues bit-identically to one that was never interrupted.
+     *
+     * @param dir the checkpoint directory
+     * @return warnings about rejected checkpoint files (empty when the newest was good)
+     * @throws org.forward4j.plugin.InvalidDataException if no valid checkpoint exists
+     * @throws InvalidConfigurationException if the checkpoint was written under a different configuration
+     */
+    public List<String> resumeFrom(java.nio.file.Path dir) {
+        List<String> warnings = new ArrayList<>();
+        Checkpoint c = Checkpoint.loadLatest(dir, warnings);
+        List<String> diffs = new ArrayList<>();
+        java.util.Set<String> keys = new java.util.TreeSet<>(c.config().keySet());
+        keys.addAll(runConfig.keySet());
+        for (String k : keys) {
+            if (!RESUMABLE_DIFFERENCES.contains(k) && !java.util.Objects.equals(c.config().get(k), runConfig.get(k))) {
+                diffs.add(k + " (checkpoint: " + c.config().get(k) + ", now: " + runConfig.get(k) + ")");
+            }
+        }
+        if (!diffs.isEmpty()) {
+            throw new InvalidConfigurationException("Cannot resume from " + dir.toAbsolutePath() + ": the configuration "
+                    + "differs in " + diffs + ". Resume with the original settings or start a new run");
+        }
+        if (c.parameters().length != train.dimension()) {
+            throw new org.forward4j.plugin.InvalidDataException("Checkpoint in " + dir + " has " + c.parameters().length
+                    + " parameters but the model has " + train.dimension());
+        }
+        params.assign(org.forward4j.core.backend.Nd4jArrays.fromFloats(c.parameters(), 1, c.parameters().length));
+        optimizer.restore(c.optimizerState());
+        components.allocator().restoreState(c.allocatorState());
+        components.estimator().restoreState(c.estimatorState());
+        previousLoss.clear();
+        previousLoss.putAll(c.previousLoss());
+        records.clear();
+        records.addAll(c.records());
+        step = c.step();
+        trainingQueries = c.trainingQueries();
+        evaluationQueries = c.evaluationQueries();
+        skippedSteps = c.skippedSteps();
+        wallSeconds = c.wallSeconds();
+        lossSum = c.lossSum();
+        lossCount = c.lossCount();
+        return warnings;
+    }
+
+    /**
+     * The complete state of the run now.
+     *
+     * @return a checkpoint
+     */
+    public Checkpoint snapshot() {
+        return new Checkpoint(step, trainingQueries, evaluationQueries, skippedSteps, wallSeconds, lossSum, lossCount,
+                parameters(), optimizer.state(), components.allocator().saveState(),
+                components.estimator().saveState(), new HashMap<>(previousLoss), List.copyOf(records), runConfig);
+    }
+
 
     /**
      * Steps done so far.

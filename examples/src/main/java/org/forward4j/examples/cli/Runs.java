@@ -72,11 +72,21 @@ public final class Runs {
      * @return the result
      */
     public static TrainingResult train(Forward4j f4j, DatasetSplit split, Consumer<EvalRecord> listener) {
+        return trainer(f4j, split).fit(listener);
+    }
+
+    /**
+     * A trainer for an MLP as configured, starting from the seeded initial parameters.
+     *
+     * @param f4j the engine
+     * @param split the data
+     * @return the trainer
+     */
+    public static Trainer trainer(Forward4j f4j, DatasetSplit split) {
         TrainingConfig t = f4j.training();
         DenseNetwork net = network(t, split.train());
         NetworkObjective train = Networks.objective(net, split.train().features(), split.train().labels());
         NetworkObjective test = Networks.objective(net, split.test().features(), split.test().labels());
-        Trainer trainer = f4j.trainer(train, test, Mlp.initialParameters(net, t.seed()));
-        return trainer.fit(listener);
+        return f4j.trainer(train, test, Mlp.initialParameters(net, t.seed()));
     }
 }

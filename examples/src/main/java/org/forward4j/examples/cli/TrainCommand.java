@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.forward4j.core.Forward4j;
 import org.forward4j.core.results.ResultsWriter;
+import org.forward4j.core.train.Trainer;
 import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.core.train.TrainingResult;
 import org.forward4j.datasets.DatasetSplit;
@@ -23,16 +24,35 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, description = "output directory (default runs/train)")
     Path output = Path.of("runs", "train");
 
+    @Option(names = "--resume", description = "continue from the newest valid checkpoint in <output>/checkpoints "
+            + "(bit-identical to an uninterrupted run)")
+    boolean resume;
+
+    @Option(names = "--checkpoint-every", description = "also checkpoint every N steps (default: at epoch ends)")
+    Integer checkpointEvery;
+
     @Override
     public Integer call() {
-        Forward4j f4j = Runs.engine(options.configFile(), options.overrides());
+        java.util.Map<String, String> overrides = options.overrides();
+        if (checkpointEvery != null) {
+            overrides.put("checkpoint-every", checkpointEvery.toString());
+        }
+        Forward4j f4j = Runs.engine(options.configFile(), overrides);
         TrainingConfig t = f4j.training();
         DatasetSplit split = Runs.data(t);
         System.out.printf(Locale.ROOT, "forward4j train: %s on %s (%d train / %d test rows), estimator %s, allocator %s,"
                         + " backend %s, %d queries per point, batch %d, %d epochs, seed %d%n",
                 Runs.network(t, split.train()), t.dataset(), split.train().rows(), split.test().rows(), t.estimator(),
                 t.allocator(), f4j.backendName(), t.queriesPerPoint(), t.batchSize(), t.epochs(), t.seed());
-        TrainingResult r = Runs.train(f4j, split, rec -> System.out.printf(Locale.ROOT,
+        Trainer trainer = Runs.trainer(f4j, split);
+        Path checkpoints = output.resolve("checkpoints");
+        trainer.checkpointTo(checkpoints, f4j.config().asMap());
+        if (resume) {
+            trainer.resumeFrom(checkpoints).forEach(w -> System.err.println("warning: " + w));
+            System.out.printf(Locale.ROOT, "resuming at step %d (%,d queries spent)%n", trainer.step(),
+                    trainer.trainingQueries());
+        }
+        TrainingResult r = trainer.fit(rec -> System.out.printf(Locale.ROOT,
                 "epoch %3d  step %7d  queries %,13d  train loss %.4f  test loss %.4f  test acc %.4f  %.1fs%n",
                 rec.epoch(), rec.step(), rec.queries(), rec.trainLoss(), rec.testLoss(), rec.testAccuracy(),
                 rec.wallSeconds()));

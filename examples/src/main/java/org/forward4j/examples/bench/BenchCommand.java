@@ -1,0 +1,229 @@
+package org.forward4j.examples.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.forward4j.examples.bench.QueryThroughput.EstimatorRun;
+import org.forward4j.examples.bench.QueryThroughput.PlainForward;
+import org.forward4j.plugin.InvalidConfigurationException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code forward4j bench}: how close each estimator's steps come to plain inference (method.md §6). For every shape
+ * and estimator it times whole steps at the query budget, alternating each step with a plain forward pass over the
+ * same number of rows, and reports throughputs, their fraction of the plain pass, and memory per step; a sweep over
+ * draws per point shows how time and memory grow with the draws. Prints one markdown table and writes it to
+ * {@code bench.md} and {@code bench.csv} in the output directory.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure estimator query throughput against plain forward evaluation of the same rows.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--shapes", split = ",", description = "MLP shapes (default 784-256-10,784-1024-1024-10)")
+    List<String> shapes = List.of("784-256-10", "784-1024-1024-10");
+
+    @Option(names = "--estimators", split = ",", description = "estimator variants, NAME or NAME:key=value;key=value "
+            + "(default lr,spsa,spsa:directions=per-point,rge)")
+    List<String> estimators = List.of("lr", "spsa", "spsa:directions=per-point", "rge");
+
+    @Option(names = {"-b", "--batch-size"}, description = "points per mini-batch (default 64)")
+    int batchSize = 64;
+
+    @Option(names = {"-q", "--queries-per-point"}, description = "query budget per point and step (default 16)")
+    int queriesPerPoint = 16;
+
+    @Option(names = "--steps", description = "timed steps per row (default 3)")
+    int steps = 3;
+
+    @Option(names = "--warmup", description = "warm-up steps per row (default 1)")
+    int warmup = 1;
+
+    @Option(names = "--max-seconds", description = "time limit per row: no more timed steps once a row has run this "
+            + "long, at least one (default 20)")
+    double maxSeconds = 20;
+
+    @Option(names = "--threads", description = "cpu backend threads (backend.threads; default: the number of cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--sweep-draws", split = ",", description = "draws per point of the memory sweep (default 4,16,64)")
+    List<Integer> sweepDraws = List.of(4, 16, 64);
+
+    @Option(names = "--sweep-estimators", split = ",", description = "estimators of the memory sweep (default lr,spsa)")
+    List<String> sweepEstimators = List.of("lr", "spsa");
+
+    @Option(names = "--sweep-shapes", split = ",", description = "shapes of the memory sweep (default: the last of "
+            + "--shapes)")
+    List<String> sweepShapes;
+
+    @Option(names = "--no-sweep", description = "skip the memory sweep")
+    boolean noSweep;
+
+    @Option(names = "--seed", description = "seed of parameters, batch and noise (default 1)")
+    long seed = 1;
+
+    @Option(names = {"-o", "--output"}, description = "output directory (default runs/bench)")
+    Path output = Path.of("runs", "bench");
+
+    @Override
+    public Integer call() {
+        validate();
+        List<EstimatorVariant> variants = estimators.stream().map(EstimatorVariant::parse).toList();
+        List<EstimatorVariant> sweepVariants = sweepEstimators.stream().map(EstimatorVariant::parse).toList();
+        List<String> sweepOn = noSweep ? List.of() : sweepShapes != null ? sweepShapes
+                : List.of(shapes.get(shapes.size() - 1));
+        MachineInfo machine = MachineInfo.current();
+        String loadStart = MachineInfo.loadAverage();
+        System.err.printf(Locale.ROOT, "forward4j bench: %s; load average %s%n", machine.describe(), loadStart);
+        List<BenchRow> rows = new ArrayList<>();
+        String device = "";
+        List<String> order = new ArrayList<>(shapes);
+        sweepOn.stream().filter(s -> !order.contains(s)).forEach(order::add);
+        MemoryProbe probe = new MemoryProbe();
+        for (String shape : order) {
+            try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed)) {
+                device = qt.device();
+                if (shapes.contains(shape)) {
+                    for (EstimatorVariant v : variants) {
+                        rows.add(measure(qt, probe, v, qt.drawsFor(v, queriesPerPoint)));
+                    }
+                }
+                if (sweepOn.contains(shape)) {
+                    for (EstimatorVariant v : sweepVariants) {
+                        int budgetDraws = shapes.contains(shape) && variants.contains(v)
+                                ? qt.drawsFor(v, queriesPerPoint) : -1;
+                        for (int draws : sweepDraws) {
+                            if (draws != budgetDraws) {
+                                rows.add(measure(qt, probe, v, draws));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        BenchTable.Header header = new BenchTable.Header(machine, device, batchSize, seed, loadStart,
+                MachineInfo.loadAverage());
+        String md = BenchTable.markdown(header, rows);
+        System.out.print(md);
+        try {
+            Files.createDirectories(output);
+            Files.writeString(output.resolve("bench.md"), md);
+            Files.writeString(output.resolve("bench.csv"), BenchTable.csv(rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the results to " + output.toAbsolutePath(), e);
+        }
+        System.err.println("results in " + output.toAbsolutePath());
+        return 0;
+    }
+
+    private void validate() {
+        List<String> problems = new ArrayList<>();
+        if (shapes.isEmpty()) {
+            problems.add("--shapes is empty");
+        }
+        if (estimators.isEmpty()) {
+            problems.add("--estimators is empty");
+        }
+        if (batchSize < 1) {
+            problems.add("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (queriesPerPoint < 1) {
+            problems.add("--queries-per-point must be at least 1, got " + queriesPerPoint);
+        }
+        if (steps < 1) {
+            problems.add("--steps must be at least 1, got " + steps);
+        }
+        if (warmup < 0) {
+            problems.add("--warmup must be at least 0, got " + warmup);
+        }
+        if (!(maxSeconds > 0)) {
+            problems.add("--max-seconds must be positive, got " + maxSeconds);
+        }
+        if (threads < 1) {
+            problems.add("--threads must be at least 1, got " + threads);
+        }
+        for (int d : sweepDraws) {
+            if (d < 1) {
+                problems.add("--sweep-draws must be at least 1 each, got " + d);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException("bench: " + String.join("; ", problems));
+        }
+    }
+
+    /**
+     * One row: warm-up, then steps alternating with plain passes until {@code steps} are timed or the row has run
+     * for {@code maxSeconds}. A full collection precedes every timed operation (inside the memory probe for steps),
+     * so neither a step nor a plain pass pays for the other's garbage.
+     */
+    private BenchRow measure(QueryThroughput qt, MemoryProbe probe, EstimatorVariant v, int draws) {
+        EstimatorRun run = qt.estimator(v, draws);
+        PlainForward plain = qt.plainForward(run.queriesPerStep());
+        plain.run();
+        long start = System.nanoTime();
+        List<double[]> samples = new ArrayList<>();
+        List<Double> plainTimes = new ArrayList<>();
+        boolean single = false;
+        for (int w = 0; w < warmup && !single; w++) {
+            double[] s = timedStep(run, probe);
+            // a step too long to repeat within the limit is the row's only sample
+            single = s[0] > maxSeconds;
+            if (single) {
+                samples.add(s);
+            }
+            double p = timedPlain(plain);
+            if (single) {
+                plainTimes.add(p);
+            }
+        }
+        while (!single && samples.size() < steps) {
+            samples.add(timedStep(run, probe));
+            plainTimes.add(timedPlain(plain));
+            if ((System.nanoTime() - start) / 1e9 > maxSeconds) {
+                break;
+            }
+        }
+        double[] stepTimes = new double[samples.size()];
+        long allocated = 0;
+        long peakHeap = 0;
+        long peakNative = 0;
+        for (int i = 0; i < stepTimes.length; i++) {
+            double[] s = samples.get(i);
+            stepTimes[i] = s[0];
+            allocated = allocated < 0 || s[1] < 0 ? -1 : allocated + (long) s[1];
+            peakHeap = Math.max(peakHeap, (long) s[2]);
+            peakNative = Math.max(peakNative, (long) s[3]);
+        }
+        BenchRow row = new BenchRow(qt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes,
+                plainTimes.stream().mapToDouble(Double::doubleValue).toArray(), warmup > 0 && !single,
+                allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative,
+                MachineInfo.loadAverage().split(" ")[0]);
+        System.err.printf(Locale.ROOT, "  %-18s %-28s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
+                        + "(%,.0f rows/s), load %s%n", row.shape(), row.estimator(), draws, row.stepMedian() * 1e3,
+                row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(), row.load());
+        return row;
+    }
+
+    /** Times one step under the probe: {seconds, allocated bytes, peak heap, peak native}. */
+    private static double[] timedStep(EstimatorRun run, MemoryProbe probe) {
+        probe.start();
+        long t0 = System.nanoTime();
+        run.step();
+        long t1 = System.nanoTime();
+        MemoryProbe.Usage u = probe.stop();
+        return new double[] {(t1 - t0) / 1e9, u.allocatedBytes(), u.peakHeapBytes(), u.peakNativeBytes()};
+    }
+
+    private static double timedPlain(PlainForward plain) {
+        MemoryProbe.collect();
+        long t0 = System.nanoTime();
+        plain.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

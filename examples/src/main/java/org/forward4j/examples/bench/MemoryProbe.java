@@ -1,0 +1,164 @@
+package org.forward4j.examples.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+
+/**
+ * Measures the memory one operation (an estimator step) needs, in three numbers (method of the {@code bench}
+ * table's memory columns):
+ * <ul>
+ *   <li><b>allocated bytes</b>: heap bytes allocated by all threads during the operation (the caller and the
+ *       backend's workers), from {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}; exact, and
+ *       independent of when the collector runs;</li>
+ *   <li><b>peak heap</b>: the highest used heap sampled every millisecond during the operation, over the used heap
+ *       right after a full collection before it. An upper bound of the operation's live heap, since it includes
+ *       garbage the collector has not reclaimed yet;</li>
+ *   <li><b>peak native</b>: the highest number of bytes in use by the C allocator ({@link NativeHeap}, glibc's
+ *       {@code mallinfo2}), sampled every {@value #NATIVE_EVERY} milliseconds (a sample costs about a millisecond)
+ *       and at the end, over the same figure after the collection: ND4J's off-heap arrays. ND4J frees a native
+ *       buffer only when the collector reclaims its Java wrapper, so this is the peak for the collection schedule
+ *       the run had; with no collection during the operation it is everything it allocated natively. -1 where
+ *       glibc's statistics are unavailable.</li>
+ * </ul>
+ * One probe measures one operation at a time; it is not thread-safe.
+ */
+public final class MemoryProbe {
+
+    /** The memory of one operation.
+     *
+     * @param allocatedBytes heap bytes allocated by all threads (-1 when the JVM cannot count them)
+     * @param peakHeapBytes peak sampled used heap over the collected baseline
+     * @param peakNativeBytes peak sampled native (malloc) bytes in use over the baseline (-1 if unknown)
+     */
+    public record Usage(long allocatedBytes, long peakHeapBytes, long peakNativeBytes) {
+    }
+
+    private static final long SAMPLE_NANOS = 1_000_000L;
+
+    /** Native samples are taken every this many heap samples (milliseconds). */
+    static final int NATIVE_EVERY = 10;
+
+    private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final com.sun.management.ThreadMXBean allocations;
+
+    private volatile boolean sampling;
+    private volatile long peakHeap;
+    private volatile long peakNative;
+    private Thread sampler;
+    private long baseHeap;
+    private long baseNative;
+    private long baseAllocated;
+
+    /** Creates a probe; enables per-thread allocation counting where the JVM supports it. */
+    public MemoryProbe() {
+        com.sun.management.ThreadMXBean a = threads instanceof com.sun.management.ThreadMXBean sun ? sun : null;
+        if (a != null && a.isThreadAllocatedMemorySupported()) {
+            a.setThreadAllocatedMemoryEnabled(true);
+        } else {
+            a = null;
+        }
+        this.allocations = a;
+    }
+
+    /**
+     * Collects garbage, records the baselines and starts sampling. Call right before the operation.
+     */
+    public void start() {
+        if (sampling) {
+            throw new IllegalStateException("the probe is already measuring an operation");
+        }
+        collect();
+        baseHeap = heapUsed();
+        baseNative = NativeHeap.inUse();
+        peakHeap = baseHeap;
+        peakNative = baseNative;
+        sampling = true;
+        sampler = new Thread(this::sample, "forward4j-memory-probe");
+        sampler.setDaemon(true);
+        sampler.start();
+        baseAllocated = allocatedExcept(sampler.getId());
+    }
+
+    /**
+     * Stops sampling. Call right after the operation.
+     *
+     * @return the operation's memory
+     */
+    public Usage stop() {
+        if (!sampling) {
+            throw new IllegalStateException("the probe is not measuring an operation; call start() first");
+        }
+        long allocated = allocations == null ? -1 : allocatedExcept(sampler.getId()) - baseAllocated;
+        observe(true);
+        sampling = false;
+        try {
+            sampler.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new Usage(allocated, Math.max(0, peakHeap - baseHeap),
+                baseNative < 0 ? -1 : Math.max(0, peakNative - baseNative));
+    }
+
+    /**
+     * Two full collections, then a pause so ND4J's deallocator thread frees the native buffers of collected arrays.
+     */
+    public static void collect() {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+        }
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void sample() {
+        long next = System.nanoTime();
+        for (long tick = 1; sampling; tick++) {
+            observe(tick % NATIVE_EVERY == 0);
+            next += SAMPLE_NANOS;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            } else {
+                next = System.nanoTime();
+            }
+        }
+    }
+
+    private synchronized void observe(boolean withNative) {
+        long heap = heapUsed();
+        if (heap > peakHeap) {
+            peakHeap = heap;
+        }
+        if (withNative) {
+            long nat = NativeHeap.inUse();
+            if (nat > peakNative) {
+                peakNative = nat;
+            }
+        }
+    }
+
+    private long heapUsed() {
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private long allocatedExcept(long excluded) {
+        if (allocations == null) {
+            return 0;
+        }
+        long[] ids = threads.getAllThreadIds();
+        long[] bytes = allocations.getThreadAllocatedBytes(ids);
+        long sum = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] != excluded && bytes[i] > 0) {
+                sum += bytes[i];
+            }
+        }
+        return sum;
+    }
+}
