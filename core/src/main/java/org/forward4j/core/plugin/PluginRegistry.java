@@ -60,7 +60,7 @@ public final class PluginRegistry<P extends PluginProvider<?>> {
                 }
                 handle = it.next();
             } catch (ServiceConfigurationError e) {
-                problems.add("Skipped a " + kind + " provider that could not be loaded: " + describe(e));
+                problems.add("Skipped an " + kind + " provider that could not be loaded: " + describe(e));
                 continue;
             }
             try {

@@ -46,9 +46,10 @@ class WritingAPluginGuideTest {
         }
         Path project = module.resolve("third-party-plugin");
         Set<String> sources = new TreeSet<>();
-        sources.add(root.relativize(project.resolve("pom.xml")).toString());
+        sources.add(root.relativize(project.resolve("pom.xml")).toString().replace(java.io.File.separatorChar, '/'));
         try (Stream<Path> files = Files.walk(project.resolve("src"))) {
-            files.filter(Files::isRegularFile).forEach(f -> sources.add(root.relativize(f).toString()));
+            files.filter(Files::isRegularFile)
+                    .forEach(f -> sources.add(root.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
         }
         assertThat(shown.keySet()).as("files the guide shows").containsExactlyInAnyOrderElementsOf(sources);
     }
