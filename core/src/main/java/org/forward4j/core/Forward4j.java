@@ -74,6 +74,11 @@ public final class Forward4j {
         String[] chosen = {training.backend()};
         attempt(problems, () -> chosen[0] = resolveBackend(training.backend()));
         this.backendName = chosen[0];
+        if (problems.isEmpty()) {
+            // build the selected plugins once so that a typo in their settings fails now, before any data is loaded
+            attempt(problems, this::newAllocator);
+            attempt(problems, this::newEstimator);
+        }
         if (problems.size() == 1) {
             throw problems.get(0);
         }

@@ -6,7 +6,8 @@ import org.forward4j.plugin.UnsupportedCapabilityException;
 /**
  * A straightforward, unbatched evaluator: it materialises each perturbed parameter vector and calls
  * {@link Objective#losses}, and runs activation-noise queries row by row in plain Java. Backends are tested
- * against it; plugin tests can use it without the engine.
+ * against it; plugin tests can use it without the engine; the {@code cpu} backend uses it for black-box objectives,
+ * where the user's {@code losses} is all there is to call.
  */
 public final class ReferenceQueryEvaluator implements QueryEvaluator {
 
@@ -30,12 +31,24 @@ public final class ReferenceQueryEvaluator implements QueryEvaluator {
     public double[][] evaluate(float[] theta, WeightPlan plan) {
         int d = objective.dimension();
         double[][] out = new double[plan.queries().size()][];
+        float[] z = new float[d];
         float[] buf = new float[d];
+        int direction = 0;
+        boolean generated = false;
         for (int q = 0; q < out.length; q++) {
             WeightQuery wq = plan.queries().get(q);
-            System.arraycopy(theta, 0, buf, 0, d);
-            if (wq.scale() != 0f) {
-                plan.stream(wq.direction()).addScaled(plan.distribution(), buf, 0, d, 0, wq.scale());
+            if (wq.scale() == 0f) {
+                System.arraycopy(theta, 0, buf, 0, d);
+            } else {
+                // consecutive queries on one direction (the + and - of SPSA) generate it once
+                if (!generated || direction != wq.direction()) {
+                    plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+                    direction = wq.direction();
+                    generated = true;
+                }
+                for (int k = 0; k < d; k++) {
+                    buf[k] = theta[k] + wq.scale() * z[k];
+                }
             }
             out[q] = new double[wq.rows().length];
             objective.losses(buf, wq.rows(), out[q]);

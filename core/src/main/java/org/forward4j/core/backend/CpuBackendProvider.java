@@ -64,7 +64,7 @@ public final class CpuBackendProvider implements BackendProvider {
                 if (objective instanceof NetworkObjective net) {
                     return new CpuNetworkEvaluator(net, chunk, parallel);
                 }
-                return new CpuObjectiveEvaluator(objective);
+                return new org.forward4j.estimator.ReferenceQueryEvaluator(objective);
             }
         };
     }
