@@ -49,6 +49,17 @@ public final class Optimizers {
      * @return the optimiser
      */
     public static Optimizer create(TrainingConfig config, int dimension) {
+        return new Optimizer(updater(config), dimension);
+    }
+
+    /**
+     * The ND4J updater configuration for the configured optimiser and schedule (also used by the backprop
+     * reference, so both train with the same optimiser).
+     *
+     * @param config the training config
+     * @return the updater configuration
+     */
+    public static IUpdater updater(TrainingConfig config) {
         ISchedule schedule = switch (config.schedule()) {
             case CONSTANT -> null;
             case STEP -> new StepSchedule(ScheduleType.EPOCH, config.learningRate(), config.scheduleDecay(),
@@ -56,13 +67,12 @@ public final class Optimizers {
             case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.EPOCH, config.learningRate(),
                     config.scheduleDecay());
         };
-        IUpdater updater = switch (config.optimizer()) {
+        return switch (config.optimizer()) {
             case SGD -> schedule == null ? new Sgd(config.learningRate()) : new Sgd(schedule);
             case MOMENTUM -> schedule == null ? new Nesterovs(config.learningRate(), config.momentum())
                     : new Nesterovs(schedule, config.momentum());
             case ADAM -> schedule == null ? new Adam(config.learningRate()) : new Adam(schedule);
         };
-        return new Optimizer(updater, dimension);
     }
 
     /** Applies updates in place; holds the updater's state (moments) for checkpoints. */

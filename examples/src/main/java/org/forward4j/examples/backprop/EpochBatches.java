@@ -2,24 +2,16 @@ package org.forward4j.examples.backprop;
 
 import java.util.Arrays;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.forward4j.core.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 /**
  * The mini-batches of one epoch in forward4j's order: rows permuted by {@link Trainer#permutation(int, long, int)},
  * cut into batches of {@code batchSize}, the last partial batch dropped, exactly as {@link Trainer} visits them.
- * Batches are assembled as they are asked for (one batch of features lives at a time, not a copy of the epoch).
- * Not asynchronous: SameDiff would otherwise prefetch on another thread, which changes neither results nor
- * order but would blur the wall time and memory being measured.
+ * Batches are assembled when asked for, so one batch of features lives at a time, not a copy of the epoch.
  */
-final class EpochBatches implements MultiDataSetIterator {
-
-    private static final long serialVersionUID = 1L;
+final class EpochBatches {
 
     private final float[] features;
     private final int[] labels;
@@ -27,8 +19,6 @@ final class EpochBatches implements MultiDataSetIterator {
     private final int classes;
     private final int batchSize;
     private final int[] order;
-    private final int batches;
-    private int next;
 
     /**
      * The batches of one epoch.
@@ -48,7 +38,15 @@ final class EpochBatches implements MultiDataSetIterator {
         this.classes = classes;
         this.batchSize = batchSize;
         this.order = Trainer.permutation(labels.length, seed, epoch);
-        this.batches = labels.length / batchSize;
+    }
+
+    /**
+     * Batches in the epoch.
+     *
+     * @return {@code floor(rows / batchSize)}
+     */
+    int batches() {
+        return labels.length / batchSize;
     }
 
     /**
@@ -62,58 +60,12 @@ final class EpochBatches implements MultiDataSetIterator {
     }
 
     /**
-     * Batches in the epoch.
+     * The placeholders of batch {@code s}.
      *
-     * @return {@code floor(rows / batchSize)}
+     * @param s the batch within the epoch
+     * @return features and one-hot labels, float
      */
-    int batches() {
-        return batches;
-    }
-
-    @Override
-    public boolean hasNext() {
-        return next < batches;
-    }
-
-    @Override
-    public MultiDataSet next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException("All " + batches + " batches of the epoch were read");
-        }
-        Map<String, INDArray> b = MlpGraph.batch(features, labels, rows(next++), in, classes, DataType.FLOAT);
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {b.get(MlpGraph.FEATURES)},
-                new INDArray[] {b.get(MlpGraph.LABELS)});
-    }
-
-    @Override
-    public MultiDataSet next(int num) {
-        throw new UnsupportedOperationException("Batches have the fixed size " + batchSize + " of forward4j's "
-                + "trainer; next(" + num + ") is not supported");
-    }
-
-    @Override
-    public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-        throw new UnsupportedOperationException("The backprop reference feeds the data unchanged, as the forward "
-                + "trainer does; no pre-processor can be set");
-    }
-
-    @Override
-    public MultiDataSetPreProcessor getPreProcessor() {
-        return null;
-    }
-
-    @Override
-    public boolean resetSupported() {
-        return true;
-    }
-
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
-
-    @Override
-    public void reset() {
-        next = 0;
+    Map<String, INDArray> batch(int s) {
+        return MlpGraph.batch(features, labels, rows(s), in, classes, DataType.FLOAT);
     }
 }

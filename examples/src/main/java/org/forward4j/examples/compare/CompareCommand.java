@@ -19,6 +19,10 @@ import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.core.train.TrainingResult;
 import org.forward4j.datasets.DatasetSplit;
 import org.forward4j.examples.cli.ConfigOptions;
+import org.forward4j.core.model.Mlp;
+import org.forward4j.estimator.DenseNetwork;
+import org.forward4j.examples.backprop.BackpropReference;
+import org.forward4j.examples.backprop.PeakMemory;
 import org.forward4j.examples.cli.Runs;
 import org.forward4j.plugin.InvalidConfigurationException;
 import picocli.CommandLine.Command;
@@ -53,6 +57,10 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, description = "output directory (default runs/compare)")
     Path output = Path.of("runs", "compare");
 
+    @Option(names = "--backprop", description = "also train the same MLP with backprop (ND4J SameDiff autodiff) as a "
+            + "labelled reference: same split, initialisation, batch order, optimiser and epochs")
+    boolean backprop;
+
     @Override
     public Integer call() {
         Map<String, String> base = options.overrides();
@@ -67,6 +75,7 @@ public final class CompareCommand implements Callable<Integer> {
         List<Comparison.Run> runs = new ArrayList<>();
         StringBuilder csv = new StringBuilder("estimator,allocator,seed," + ResultsWriter.CSV_HEADER + "\n");
         int total = variants.size() * allocators.size() * seeds;
+        Map<String, List<PeakMemory.Usage>> memoryByConfig = new LinkedHashMap<>();
         int done = 0;
         for (String variant : variants) {
             Map<String, String> estimatorKeys = parseVariant(variant);
@@ -83,7 +92,10 @@ public final class CompareCommand implements Callable<Integer> {
                     done++;
                     System.out.printf(Locale.ROOT, "[%d/%d] %s / %s, seed %d, %d epochs%n", done, total, variant,
                             allocator, seed, epochs);
+                    PeakMemory memory = PeakMemory.start();
                     TrainingResult r = Runs.train(f4j, split, null);
+                    PeakMemory.Usage usage = memory.stop();
+                    memoryByConfig.computeIfAbsent(variant + " / " + allocator, k -> new ArrayList<>()).add(usage);
                     long budget = budget(f4j.training(), split.train().rows(), t.epochs());
                     runs.add(new Comparison.Run(variant, allocator, seed, r.records(), budget));
                     for (EvalRecord rec : r.records()) {
@@ -104,7 +116,11 @@ public final class CompareCommand implements Callable<Integer> {
                         + "(queries the allocator needs to first reach its own smoothed accuracy at N) / (queries "
                         + "uniform needs to reach it).%n%n", t.dataset(), split.train().rows(), split.test().rows(),
                 java.util.Arrays.toString(t.hidden()), t.batchSize(), t.queriesPerPoint(), t.epochs(),
-                t.epochs() * uniformFactor, t.seed(), t.seed() + seeds - 1, Comparison.SMOOTHING) + table;
+                t.epochs() * uniformFactor, t.seed(), t.seed() + seeds - 1, Comparison.SMOOTHING) + table
+                + memoryTable(memoryByConfig);
+        if (backprop) {
+            md += backpropSection(t, split, csv);
+        }
         try {
             Files.createDirectories(output);
             ResultsWriter.atomicWrite(output.resolve("runs.csv"), csv.toString());
@@ -123,6 +139,48 @@ public final class CompareCommand implements Callable<Integer> {
         System.out.println(table);
         System.out.println("Results: " + output.toAbsolutePath() + " (runs.csv, summary.md, summary.json, accuracy.png)");
         return 0;
+    }
+
+    /** Peak memory per configuration: heap pools' peak and the process's resident high-water mark. */
+    private static String memoryTable(Map<String, List<PeakMemory.Usage>> byConfig) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n### Peak memory per run (mean over seeds)"
+                + "%n%n| run | peak heap MB | peak RSS MB |%n|---|---|---|%n"));
+        byConfig.forEach((k, v) -> b.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f |%n", k,
+                v.stream().mapToLong(PeakMemory.Usage::peakHeapBytes).average().orElse(Double.NaN) / 1e6,
+                v.stream().mapToLong(PeakMemory.Usage::peakRssBytes).average().orElse(Double.NaN) / 1e6)));
+        return b.toString();
+    }
+
+    /** Trains the backprop reference for every seed and returns its markdown section. */
+    private String backpropSection(TrainingConfig t, DatasetSplit split, StringBuilder csv) {
+        DenseNetwork net = Runs.network(t, split.train());
+        List<Double> acc = new ArrayList<>();
+        List<Double> wall = new ArrayList<>();
+        List<Double> heap = new ArrayList<>();
+        List<Double> rss = new ArrayList<>();
+        for (int s = 0; s < seeds; s++) {
+            long seed = t.seed() + s;
+            System.out.printf(Locale.ROOT, "[backprop] seed %d, %d epochs%n", seed, t.epochs());
+            BackpropReference.Result r = BackpropReference.train(net, Mlp.initialParameters(net, seed),
+                    split.train().features(), split.train().labels(), split.test().features(), split.test().labels(),
+                    t.epochs(), t.batchSize(), BackpropReference.updater(t), seed, 1, null);
+            for (EvalRecord rec : r.records()) {
+                csv.append(String.format(Locale.ROOT, "backprop,reference,%d,", seed))
+                        .append(ResultsWriter.csv(List.of(rec)).split("\n")[1]).append('\n');
+            }
+            acc.add(Comparison.smoothedAt(r.records(), Long.MAX_VALUE));
+            wall.add(r.last().wallSeconds());
+            heap.add(r.memory().peakHeapBytes() / 1e6);
+            rss.add(r.memory().peakRssBytes() / 1e6);
+        }
+        double[] a = Comparison.meanStd(acc);
+        return String.format(Locale.ROOT, "%n## %s%n%nExact gradients (ND4J SameDiff autodiff), same model, "
+                + "initialisation, split, batch order, optimiser and %d epochs. Its training cost is rows passed "
+                + "forward and backward, not queries, so it has no budget or saving.%n%n| run | seeds | smoothed test "
+                + "accuracy (mean ± std) | wall s per run | peak heap MB | peak RSS MB |%n|---|---|---|---|---|---|%n"
+                + "| %s | %d | %.4f ± %.4f | %.1f | %.0f | %.0f |%n", BackpropReference.LABEL, t.epochs(),
+                BackpropReference.LABEL, seeds, a[0], a[1], Comparison.meanStd(wall)[0], Comparison.meanStd(heap)[0],
+                Comparison.meanStd(rss)[0]);
     }
 
     /** Training queries of the comparison budget: every run spends exactly this many in {@code epochs} epochs. */
