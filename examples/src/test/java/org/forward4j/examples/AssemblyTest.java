@@ -60,9 +60,8 @@ class AssemblyTest {
                 .hasMessageContaining("epochs=-1 is out of range")
                 .hasMessageContaining("batch-size=abc is not an integer")
                 .hasMessageContaining("unknown setting 'epoch'");
-        Forward4j f = clean().set("allocator", "optimal").set("allocator.beta", "-1").set("allocator.bta", "1")
-                .build();
-        assertThatThrownBy(f::newAllocator).isInstanceOf(InvalidConfigurationException.class)
+        assertThatThrownBy(() -> clean().set("allocator", "optimal").set("allocator.beta", "-1")
+                .set("allocator.bta", "1").build()).isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("beta=-1").hasMessageContaining("unknown setting 'bta'");
     }
 

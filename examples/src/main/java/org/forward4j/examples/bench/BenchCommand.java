@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.forward4j.examples.bench.QueryThroughput.EstimatorRun;
 import org.forward4j.examples.bench.QueryThroughput.PlainForward;
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
         description = "Measure estimator query throughput against plain forward evaluation of the same rows.")
 public final class BenchCommand implements Callable<Integer> {
 
+    /** Plain passes timed after each step. */
+    static final int PLAIN_PASSES = 3;
+
     @Option(names = "--shapes", split = ",", description = "MLP shapes (default 784-256-10,784-1024-1024-10)")
     List<String> shapes = List.of("784-256-10", "784-1024-1024-10");
 
@@ -38,15 +42,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-q", "--queries-per-point"}, description = "query budget per point and step (default 16)")
     int queriesPerPoint = 16;
 
-    @Option(names = "--steps", description = "timed steps per row (default 3)")
-    int steps = 3;
+    @Option(names = "--steps", description = "timed steps per row (default 5)")
+    int steps = 5;
 
-    @Option(names = "--warmup", description = "warm-up steps per row (default 1)")
-    int warmup = 1;
+    @Option(names = "--warmup", description = "warm-up steps per row (default 2; fewer once warming took half of "
+            + "--max-seconds)")
+    int warmup = 2;
 
     @Option(names = "--max-seconds", description = "time limit per row: no more timed steps once a row has run this "
-            + "long, at least one (default 20)")
-    double maxSeconds = 20;
+            + "long, at least one; a single step longer than this is the row's only sample (default 10)")
+    double maxSeconds = 10;
 
     @Option(names = "--threads", description = "cpu backend threads (backend.threads; default: the number of cores)")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -88,6 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (String shape : order) {
             try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed)) {
                 device = qt.device();
+                warmUp(qt, batchSize * queriesPerPoint);
                 if (shapes.contains(shape)) {
                     for (EstimatorVariant v : variants) {
                         rows.add(measure(qt, probe, v, qt.drawsFor(v, queriesPerPoint)));
@@ -159,8 +165,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * One row: warm-up, then steps alternating with plain passes until {@code steps} are timed or the row has run
-     * for {@code maxSeconds}. A full collection precedes every timed operation (inside the memory probe for steps),
-     * so neither a step nor a plain pass pays for the other's garbage.
+     * for {@code maxSeconds}. A full collection precedes every timed step (inside the memory probe) and every group
+     * of {@value #PLAIN_PASSES} plain passes that follows it, so neither pays for the other's garbage; the plain
+     * pass is repeated because it is short and its median then resists the odd pass slowed by other jobs.
      */
     private BenchRow measure(QueryThroughput qt, MemoryProbe probe, EstimatorVariant v, int draws) {
         EstimatorRun run = qt.estimator(v, draws);
@@ -168,62 +175,91 @@ public final class BenchCommand implements Callable<Integer> {
         plain.run();
         long start = System.nanoTime();
         List<double[]> samples = new ArrayList<>();
-        List<Double> plainTimes = new ArrayList<>();
+        List<double[]> plains = new ArrayList<>();
         boolean single = false;
-        for (int w = 0; w < warmup && !single; w++) {
+        // warm-up: up to `warmup` steps, fewer once warming has taken half the row's time limit
+        for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
             double[] s = timedStep(run, probe);
             // a step too long to repeat within the limit is the row's only sample
             single = s[0] > maxSeconds;
+            List<double[]> p = timedPlain(plain);
             if (single) {
                 samples.add(s);
-            }
-            double p = timedPlain(plain);
-            if (single) {
-                plainTimes.add(p);
+                plains.addAll(p);
             }
         }
         while (!single && samples.size() < steps) {
             samples.add(timedStep(run, probe));
-            plainTimes.add(timedPlain(plain));
-            if ((System.nanoTime() - start) / 1e9 > maxSeconds) {
+            plains.addAll(timedPlain(plain));
+            if (seconds(start) > maxSeconds) {
                 break;
             }
         }
-        double[] stepTimes = new double[samples.size()];
+        double[] stepTimes = column(samples, 0);
         long allocated = 0;
         long peakHeap = 0;
         long peakNative = 0;
-        for (int i = 0; i < stepTimes.length; i++) {
-            double[] s = samples.get(i);
-            stepTimes[i] = s[0];
-            allocated = allocated < 0 || s[1] < 0 ? -1 : allocated + (long) s[1];
-            peakHeap = Math.max(peakHeap, (long) s[2]);
-            peakNative = Math.max(peakNative, (long) s[3]);
+        for (double[] s : samples) {
+            allocated = allocated < 0 || s[2] < 0 ? -1 : allocated + (long) s[2];
+            peakHeap = Math.max(peakHeap, (long) s[3]);
+            peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
         }
-        BenchRow row = new BenchRow(qt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes,
-                plainTimes.stream().mapToDouble(Double::doubleValue).toArray(), warmup > 0 && !single,
+        BenchRow row = new BenchRow(qt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes, column(plains, 0),
+                column(samples, 1), column(plains, 1), warmup > 0 && !single,
                 allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative,
                 MachineInfo.loadAverage().split(" ")[0]);
         System.err.printf(Locale.ROOT, "  %-18s %-28s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
-                        + "(%,.0f rows/s), load %s%n", row.shape(), row.estimator(), draws, row.stepMedian() * 1e3,
-                row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(), row.load());
+                        + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
+                row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
+                row.fractionOfPlainCpu(), row.load());
         return row;
     }
 
-    /** Times one step under the probe: {seconds, allocated bytes, peak heap, peak native}. */
+    /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */
     private static double[] timedStep(EstimatorRun run, MemoryProbe probe) {
         probe.start();
+        Map<Long, Long> cpu = CpuTime.snapshot();
         long t0 = System.nanoTime();
         run.step();
         long t1 = System.nanoTime();
+        double cpuSeconds = CpuTime.secondsSince(cpu, probe.samplerThreadId());
         MemoryProbe.Usage u = probe.stop();
-        return new double[] {(t1 - t0) / 1e9, u.allocatedBytes(), u.peakHeapBytes(), u.peakNativeBytes()};
+        return new double[] {(t1 - t0) / 1e9, cpuSeconds, u.allocatedBytes(), u.peakHeapBytes(),
+                u.peakNativeBytes()};
     }
 
-    private static double timedPlain(PlainForward plain) {
+    /** A full collection, then {@value #PLAIN_PASSES} timed plain passes: {wall seconds, cpu seconds} each. */
+    private static List<double[]> timedPlain(PlainForward plain) {
         MemoryProbe.collect();
-        long t0 = System.nanoTime();
-        plain.run();
-        return (System.nanoTime() - t0) / 1e9;
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < PLAIN_PASSES; i++) {
+            Map<Long, Long> cpu = CpuTime.snapshot();
+            long t0 = System.nanoTime();
+            plain.run();
+            long t1 = System.nanoTime();
+            out.add(new double[] {(t1 - t0) / 1e9, CpuTime.secondsSince(cpu, -1)});
+        }
+        return out;
+    }
+
+    private static double[] column(List<double[]> rows, int index) {
+        double[] out = new double[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = rows.get(i)[index];
+        }
+        return out;
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /** Runs plain passes for at least a second and five passes, so the shared code paths are compiled. */
+    private static void warmUp(QueryThroughput qt, int rows) {
+        PlainForward plain = qt.plainForward(rows);
+        long start = System.nanoTime();
+        for (int i = 0; i < 5 || seconds(start) < 1; i++) {
+            plain.run();
+        }
     }
 }

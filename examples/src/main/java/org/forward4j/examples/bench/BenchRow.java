@@ -13,6 +13,8 @@ import java.util.Arrays;
  * @param queriesPerStep queries per step (also the plain pass's rows)
  * @param stepSeconds wall seconds of each timed step
  * @param plainSeconds wall seconds of each timed plain pass
+ * @param stepCpuSeconds CPU seconds (all threads) of each timed step, NaN where unmeasured
+ * @param plainCpuSeconds CPU seconds (all threads) of each timed plain pass, NaN where unmeasured
  * @param warmedUp false when the only timed step came without a separate warm-up step (steps too long for one)
  * @param allocatedBytes mean heap bytes allocated per step by all threads (-1 if unknown)
  * @param peakHeapBytes largest peak heap over the collected baseline of any timed step
@@ -21,8 +23,8 @@ import java.util.Arrays;
  * @param load the one-minute load average when the row finished
  */
 public record BenchRow(String shape, String estimator, int drawsPerPoint, long queriesPerStep, double[] stepSeconds,
-                       double[] plainSeconds, boolean warmedUp, long allocatedBytes, long peakHeapBytes,
-                       long peakNativeBytes, String load) {
+                       double[] plainSeconds, double[] stepCpuSeconds, double[] plainCpuSeconds, boolean warmedUp,
+                       long allocatedBytes, long peakHeapBytes, long peakNativeBytes, String load) {
 
     /**
      * Validates and copies the samples.
@@ -33,6 +35,8 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
      * @param queriesPerStep queries per step, at least 1
      * @param stepSeconds at least one positive sample
      * @param plainSeconds at least one positive sample
+     * @param stepCpuSeconds one value per step sample
+     * @param plainCpuSeconds one value per plain sample
      * @param warmedUp whether a warm-up step preceded the timed ones
      * @param allocatedBytes mean allocated bytes per step
      * @param peakHeapBytes peak heap over baseline
@@ -45,6 +49,16 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
         }
         stepSeconds = positive(stepSeconds, "stepSeconds");
         plainSeconds = positive(plainSeconds, "plainSeconds");
+        stepCpuSeconds = sameLength(stepCpuSeconds, stepSeconds, "stepCpuSeconds");
+        plainCpuSeconds = sameLength(plainCpuSeconds, plainSeconds, "plainCpuSeconds");
+    }
+
+    private static double[] sameLength(double[] cpu, double[] wall, String name) {
+        if (cpu == null || cpu.length != wall.length) {
+            throw new IllegalArgumentException(name + " needs one value per wall-time sample (" + wall.length
+                    + "), got " + (cpu == null ? "null" : cpu.length));
+        }
+        return cpu.clone();
     }
 
     private static double[] positive(double[] samples, String name) {
@@ -60,14 +74,44 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
         return samples.clone();
     }
 
+    /**
+     * The wall seconds of each timed step.
+     *
+     * @return a copy
+     */
     @Override
     public double[] stepSeconds() {
         return stepSeconds.clone();
     }
 
+    /**
+     * The wall seconds of each timed plain pass.
+     *
+     * @return a copy
+     */
     @Override
     public double[] plainSeconds() {
         return plainSeconds.clone();
+    }
+
+    /**
+     * The CPU seconds of each timed step.
+     *
+     * @return a copy
+     */
+    @Override
+    public double[] stepCpuSeconds() {
+        return stepCpuSeconds.clone();
+    }
+
+    /**
+     * The CPU seconds of each timed plain pass.
+     *
+     * @return a copy
+     */
+    @Override
+    public double[] plainCpuSeconds() {
+        return plainCpuSeconds.clone();
     }
 
     /**
@@ -103,6 +147,24 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
     }
 
     /**
+     * Median CPU seconds (all threads) per step.
+     *
+     * @return the median, NaN when unmeasured
+     */
+    public double stepCpuMedian() {
+        return median(stepCpuSeconds);
+    }
+
+    /**
+     * Median CPU seconds (all threads) per plain pass.
+     *
+     * @return the median, NaN when unmeasured
+     */
+    public double plainCpuMedian() {
+        return median(plainCpuSeconds);
+    }
+
+    /**
      * Sample-queries per second: queries per step over the median time per step.
      *
      * @return the throughput
@@ -129,11 +191,23 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
         return queriesPerSecond() / plainRowsPerSecond();
     }
 
+    /**
+     * The same fraction in CPU time: plain CPU seconds over step CPU seconds for the same rows. Less sensitive than
+     * the wall-time fraction to other jobs on a shared machine; it does not credit parallelism (a step that leaves
+     * a core idle loses wall time, not CPU time).
+     *
+     * @return {@code plainCpuMedian / stepCpuMedian}, NaN when unmeasured
+     */
+    public double fractionOfPlainCpu() {
+        return plainCpuMedian() / stepCpuMedian();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof BenchRow r && r.shape.equals(shape) && r.estimator.equals(estimator)
                 && r.drawsPerPoint == drawsPerPoint && r.queriesPerStep == queriesPerStep
                 && Arrays.equals(r.stepSeconds, stepSeconds) && Arrays.equals(r.plainSeconds, plainSeconds)
+                && Arrays.equals(r.stepCpuSeconds, stepCpuSeconds) && Arrays.equals(r.plainCpuSeconds, plainCpuSeconds)
                 && r.warmedUp == warmedUp && r.allocatedBytes == allocatedBytes && r.peakHeapBytes == peakHeapBytes
                 && r.peakNativeBytes == peakNativeBytes && r.load.equals(load);
     }

@@ -49,7 +49,7 @@ public final class MemoryProbe {
     private Thread sampler;
     private long baseHeap;
     private long baseNative;
-    private long baseAllocated;
+    private java.util.Map<Long, Long> baseAllocated = java.util.Map.of();
 
     /** Creates a probe; enables per-thread allocation counting where the JVM supports it. */
     public MemoryProbe() {
@@ -78,7 +78,7 @@ public final class MemoryProbe {
         sampler = new Thread(this::sample, "forward4j-memory-probe");
         sampler.setDaemon(true);
         sampler.start();
-        baseAllocated = allocatedExcept(sampler.getId());
+        baseAllocated = allocatedByThread();
     }
 
     /**
@@ -90,7 +90,7 @@ public final class MemoryProbe {
         if (!sampling) {
             throw new IllegalStateException("the probe is not measuring an operation; call start() first");
         }
-        long allocated = allocations == null ? -1 : allocatedExcept(sampler.getId()) - baseAllocated;
+        long allocated = allocations == null ? -1 : allocatedSince(baseAllocated, sampler.getId());
         observe(true);
         sampling = false;
         try {
@@ -100,6 +100,16 @@ public final class MemoryProbe {
         }
         return new Usage(allocated, Math.max(0, peakHeap - baseHeap),
                 baseNative < 0 ? -1 : Math.max(0, peakNative - baseNative));
+    }
+
+    /**
+     * The sampling thread's id while measuring (its own CPU time and allocations are not the operation's).
+     *
+     * @return the id, or -1 when not measuring
+     */
+    long samplerThreadId() {
+        Thread t = sampler;
+        return sampling && t != null ? t.getId() : -1;
     }
 
     /**
@@ -147,16 +157,30 @@ public final class MemoryProbe {
         return memory.getHeapMemoryUsage().getUsed();
     }
 
-    private long allocatedExcept(long excluded) {
-        if (allocations == null) {
-            return 0;
+    /** Bytes allocated so far by each live thread. */
+    private java.util.Map<Long, Long> allocatedByThread() {
+        java.util.Map<Long, Long> out = new java.util.HashMap<>();
+        if (allocations != null) {
+            long[] ids = threads.getAllThreadIds();
+            long[] bytes = allocations.getThreadAllocatedBytes(ids);
+            for (int i = 0; i < ids.length; i++) {
+                if (bytes[i] >= 0) {
+                    out.put(ids[i], bytes[i]);
+                }
+            }
         }
-        long[] ids = threads.getAllThreadIds();
-        long[] bytes = allocations.getThreadAllocatedBytes(ids);
+        return out;
+    }
+
+    /**
+     * Bytes allocated since {@code base} by the threads alive now (threads that ended in between are lost: the JVM
+     * forgets their counts, which is why the per-thread difference is taken rather than a difference of sums).
+     */
+    private long allocatedSince(java.util.Map<Long, Long> base, long excluded) {
         long sum = 0;
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] != excluded && bytes[i] > 0) {
-                sum += bytes[i];
+        for (java.util.Map.Entry<Long, Long> e : allocatedByThread().entrySet()) {
+            if (e.getKey() != excluded) {
+                sum += e.getValue() - base.getOrDefault(e.getKey(), 0L);
             }
         }
         return sum;

@@ -1,6 +1,7 @@
 package org.forward4j.examples.cli;
 
 import org.forward4j.plugin.Forward4jException;
+import org.forward4j.examples.bench.BenchCommand;
 import org.forward4j.examples.compare.CompareCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code forward4j} command line. */
 @Command(name = "forward4j", mixinStandardHelpOptions = true, version = "forward4j 0.1.0-SNAPSHOT",
         description = "Forward learning with optimal query allocation.",
-        subcommands = {TrainCommand.class, CompareCommand.class, PluginsCommand.class})
+        subcommands = {TrainCommand.class, CompareCommand.class, BenchCommand.class, PluginsCommand.class})
 public final class Forward4jCli {
 
     private Forward4jCli() {

@@ -1,2 +1,2 @@
-/** The {@code forward4j} command line (picocli): {@code train}, {@code compare}, {@code plugins}. */
+/** The {@code forward4j} command line (picocli): {@code train}, {@code compare}, {@code bench}, {@code plugins}. */
 package org.forward4j.examples.cli;

@@ -102,6 +102,7 @@ public final class CompareCommand implements Callable<Integer> {
                         csv.append(String.format(Locale.ROOT, "%s,%s,%d,", variant.replace(',', ';'), allocator, seed))
                                 .append(ResultsWriter.csv(List.of(rec)).split("\n")[1]).append('\n');
                     }
+                    writePartial(csv);
                     System.out.printf(Locale.ROOT, "      smoothed test accuracy at the budget %.4f (%,d queries), "
                                     + "%.1f s%n", Comparison.smoothedAt(r.records(), budget), budget,
                             r.last().wallSeconds());
@@ -139,6 +140,16 @@ public final class CompareCommand implements Callable<Integer> {
         System.out.println(table);
         System.out.println("Results: " + output.toAbsolutePath() + " (runs.csv, summary.md, summary.json, accuracy.png)");
         return 0;
+    }
+
+    /** Saves the runs finished so far, so a long comparison that dies keeps its finished runs. */
+    private void writePartial(StringBuilder csv) {
+        try {
+            Files.createDirectories(output);
+            ResultsWriter.atomicWrite(output.resolve("runs.csv"), csv.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write to " + output.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Peak memory per configuration: heap pools' peak and the process's resident high-water mark. */
