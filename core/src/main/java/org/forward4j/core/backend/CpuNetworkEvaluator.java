@@ -22,8 +22,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Weight plans: every query materialises {@code theta + scale * z} once and pushes all of its rows through one
  * GEMM per layer; consecutive queries on one direction reuse the generated direction. Activation plans: all rows
  * of the plan share the weights, so each layer is one GEMM over all rows of a chunk; the noise is generated in bulk
- * per layer and regenerated, not stored, when the gradient is assembled. Rows are processed in chunks so memory does
- * not grow with the number of draws beyond the activations kept for assembly.
+ * per layer and kept, with each layer's inputs, until the pass assembles the gradient (regenerating it cost ~15% of an
+ * lr step). Rows run in fixed chunks; a pass's memory therefore grows with its rows (draws x points): see the bench
+ * command's memory sweep.
  */
 final class CpuNetworkEvaluator implements QueryEvaluator {
 
@@ -116,6 +117,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         double[] losses = new double[n];
         int chunks = (n + chunkRows - 1) / chunkRows;
         INDArray[][] inputs = new INDArray[chunks][network.layers()];
+        INDArray[][] noises = new INDArray[chunks][network.layers()];
         parallel.map(chunks, c -> {
             int from = c * chunkRows;
             int to = Math.min(n, from + chunkRows);
@@ -124,13 +126,18 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
             for (int l = 0; l < network.layers(); l++) {
                 inputs[c][l] = x;
                 INDArray v = layers.affine(l, x);
-                v.addi(noise(plan, l, from, to, true));
+                // sign * eps is kept for the gradient assembly: regenerating it there cost ~15% of an lr step,
+                // and it is as large as the layer outputs the pass keeps anyway (sign is +-1, so the product with
+                // sigma has the same bits as scaling in one go)
+                INDArray e = noise(plan, l, from, to, false);
+                noises[c][l] = e;
+                v.addi(e.mul(plan.sigma()));
                 x = l < network.layers() - 1 ? activate(v) : v;
             }
             losses(x, chunk, losses, from);
             return null;
         });
-        return new CpuActivationPass(plan, losses, inputs);
+        return new CpuActivationPass(plan, losses, inputs, noises);
     }
 
     /** Scaled, signed noise {@code sigma * sign_r * eps_{r,l}} for rows {@code from..to-1}, as a [rows, out] matrix. */
@@ -198,12 +205,14 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     private final class CpuActivationPass implements ActivationPass {
         private final double[] losses;
         private final INDArray[][] inputs;
+        private final INDArray[][] noises;
         private final ActivationPlan plan;
 
-        CpuActivationPass(ActivationPlan plan, double[] losses, INDArray[][] inputs) {
+        CpuActivationPass(ActivationPlan plan, double[] losses, INDArray[][] inputs, INDArray[][] noises) {
             this.plan = plan;
             this.losses = losses;
             this.inputs = inputs;
+            this.noises = noises;
         }
 
         @Override
@@ -231,8 +240,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                 INDArray coefColumn = Nd4jArrays.fromFloats(coef, to - from, 1);
                 float[][] g = new float[2 * network.layers()][];
                 for (int l = 0; l < network.layers(); l++) {
-                    INDArray e = noise(p, l, from, to, false); // sign * eps
-                    e.muliColumnVector(coefColumn);
+                    INDArray e = noises[c][l].mulColumnVector(coefColumn); // w * sign * eps / sigma
                     g[2 * l] = Nd4jArrays.toFloats(e.transpose().mmul(inputs[c][l]));
                     float[] ef = Nd4jArrays.toFloats(e);
                     int out = network.out(l);
@@ -285,6 +293,9 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         @Override
         public void close() {
             for (INDArray[] chunk : inputs) {
+                java.util.Arrays.fill(chunk, null);
+            }
+            for (INDArray[] chunk : noises) {
                 java.util.Arrays.fill(chunk, null);
             }
         }
