@@ -1,6 +1,8 @@
 package org.forward4j.tck;
 
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
@@ -17,12 +19,16 @@ import org.forward4j.estimator.WeightPlan;
  * <p>{@link #objective()} does not return the wrapped objective but a guard with the same type ({@link Objective}
  * or {@link NetworkObjective}) whose {@link Objective#losses} records the call in {@link #directRows()}: an
  * estimator must ask for losses through the evaluator only, otherwise its queries escape the engine's count.
+ *
+ * <p>It also keeps the {@link WeightPlan}s it evaluated ({@link #weightPlanHistory()}), so that a test can check
+ * what a weight-perturbation estimator planned: the directions, scales and rows of every query.
  */
 public final class CountingQueryEvaluator implements QueryEvaluator {
 
     private final QueryEvaluator delegate;
     private final Objective guard;
     private final AtomicLong directRows = new AtomicLong();
+    private final List<WeightPlan> weightPlanHistory = new ArrayList<>();
     private long queries;
     private long weightPlans;
     private long activationPlans;
@@ -121,8 +127,19 @@ public final class CountingQueryEvaluator implements QueryEvaluator {
         return activationPlans;
     }
 
-    /** Sets every counter back to zero. */
+    /**
+     * The weight plans evaluated, in order.
+     *
+     * @return a copy of the list since creation or the last {@link #reset()} (a long test that does not look at
+     *     the plans may reset now and then: they are kept until then)
+     */
+    public List<WeightPlan> weightPlanHistory() {
+        return List.copyOf(weightPlanHistory);
+    }
+
+    /** Sets every counter back to zero and forgets the weight plans. */
     public void reset() {
+        weightPlanHistory.clear();
         queries = 0;
         weightPlans = 0;
         activationPlans = 0;
@@ -138,6 +155,7 @@ public final class CountingQueryEvaluator implements QueryEvaluator {
     public double[][] evaluate(float[] theta, WeightPlan plan) {
         queries += plan.queryCount();
         weightPlans++;
+        weightPlanHistory.add(plan);
         return delegate.evaluate(theta, plan);
     }
 

@@ -3,6 +3,7 @@ package org.forward4j.estimator.rge;
 import java.util.Set;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
+import org.forward4j.estimator.weights.DirectionMode;
 import org.forward4j.plugin.Settings;
 
 /**
@@ -35,7 +36,7 @@ public final class RgeGradientEstimatorProvider implements GradientEstimatorProv
     /** Setting: the perturbation size m. */
     public static final String SCALE = "scale";
     /** Setting: {@code shared} or {@code per-point} directions. */
-    public static final String DIRECTIONS = "directions";
+    public static final String DIRECTIONS = DirectionMode.SETTING;
     /** Setting: {@code gaussian} or {@code sphere} directions. */
     public static final String DISTRIBUTION = "distribution";
     /** Default perturbation size m (method.md §2). */

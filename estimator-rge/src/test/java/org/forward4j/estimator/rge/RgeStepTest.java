@@ -1,28 +1,27 @@
 package org.forward4j.estimator.rge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
-import org.forward4j.estimator.ActivationPass;
-import org.forward4j.estimator.ActivationPlan;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.Objective;
-import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
-import org.forward4j.plugin.InvalidConfigurationException;
-import org.forward4j.plugin.PluginContractException;
 import org.forward4j.plugin.Settings;
+import org.forward4j.tck.AnalyticObjective;
+import org.forward4j.tck.CountingQueryEvaluator;
+import org.forward4j.tck.Fixtures;
+import org.forward4j.tck.WeightPerturbationChecks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -37,6 +36,8 @@ class RgeStepTest {
     private static final int[] PILOT = {1, 1, 1, 1, 1};
     private static final int[] REST = {0, 3, 1, 5, 2};
     private static final long SEED = 42;
+    /** Read-only for the estimators (the tck contract checks it). */
+    private static final float[] THETA = Fixtures.quadraticTheta();
     private static final float M = 1e-3f;
 
     private static GradientEstimator rge(String directions, String distribution) {
@@ -48,6 +49,11 @@ class RgeStepTest {
         return Arrays.stream(a).sum();
     }
 
+    /** The reference evaluator, counting and keeping every plan. */
+    private static CountingQueryEvaluator recording(Objective objective) {
+        return new CountingQueryEvaluator(new ReferenceQueryEvaluator(objective));
+    }
+
     static Stream<Arguments> modes() {
         return Stream.of(Arguments.of("shared", "gaussian"), Arguments.of("shared", "sphere"),
                 Arguments.of("per-point", "gaussian"), Arguments.of("per-point", "sphere"));
@@ -56,35 +62,21 @@ class RgeStepTest {
     @ParameterizedTest
     @MethodSource("modes")
     void everyPlannedQueryIsOneObjectiveRowAndNothingButLossesIsAsked(String directions, String distribution) {
-        TestObjectives.Counting counting = new TestObjectives.Counting(TestObjectives.quadratic(D, 10));
-        RecordingEvaluator evaluator = new RecordingEvaluator(counting.objective);
-        GradientEstimator estimator = rge(directions, distribution);
-        EstimationStep step = estimator.begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
-        step.run(PILOT, true);
-        step.run(REST, true);
-        GradientEstimate estimate = step.finish();
-
-        long expected = estimator.cost().queries(ROWS.length, sum(PILOT) + sum(REST));
-        assertThat(expected).as("B clean + 1 per draw").isEqualTo(5 + 16);
-        assertThat(counting.rows.get()).as("rows the objective evaluated").isEqualTo(expected);
-        assertThat(estimate.queries()).as("queries the estimator reports").isEqualTo(expected);
-        assertThat(evaluator.plannedRows()).as("rows of the recorded plans").isEqualTo(expected);
-        assertThat(counting.methods).as("methods called on the objective").contains("losses")
-                .isSubsetOf("losses", "dimension", "size");
-        assertThat(estimate.draws()).containsExactly(1, 4, 2, 6, 3);
+        assertThat(WeightPerturbationChecks.queriesReachTheObjectiveOnce(rge(directions, distribution)))
+                .as("B clean + 1 per draw").isEqualTo(5 + 16);
     }
 
     @Test
     void sharedModeHasOneQueryPerDirectionAndTheCleanPassRidesWithThePilot() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
         EstimationStep step = rge("shared", "gaussian")
-                .begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
+                .begin(new StepContext(evaluator, THETA, ROWS, SEED, 3));
         step.run(PILOT, true);
         step.run(REST, true);
         step.finish();
 
-        assertThat(evaluator.plans).as("one plan per round").hasSize(2);
-        List<WeightQuery> pilot = evaluator.plans.get(0).queries();
+        assertThat(evaluator.weightPlanHistory()).as("one plan per round").hasSize(2);
+        List<WeightQuery> pilot = evaluator.weightPlanHistory().get(0).queries();
         assertThat(pilot).hasSize(2);
         assertThat(pilot.get(0).scale()).as("clean").isZero();
         assertThat(pilot.get(0).rows()).containsExactly(ROWS);
@@ -92,7 +84,7 @@ class RgeStepTest {
         assertThat(pilot.get(1).scale()).isEqualTo(M);
         assertThat(pilot.get(1).rows()).containsExactly(ROWS);
 
-        WeightPlan rest = evaluator.plans.get(1);
+        WeightPlan rest = evaluator.weightPlanHistory().get(1);
         assertThat(rest.queries()).as("max draws of the round, no second clean pass").hasSize(5);
         assertThat(rest.distribution()).isEqualTo(NoiseStream.Distribution.GAUSSIAN);
         for (int j = 1; j <= 5; j++) {
@@ -111,12 +103,12 @@ class RgeStepTest {
 
     @Test
     void sphereDirectionsScaleTheGaussianStreamToRadiusSqrtD() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
         EstimationStep step = rge("shared", "sphere")
-                .begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
+                .begin(new StepContext(evaluator, THETA, ROWS, SEED, 3));
         step.run(PILOT, true);
         step.run(REST, true);
-        for (WeightPlan plan : evaluator.plans) {
+        for (WeightPlan plan : evaluator.weightPlanHistory()) {
             for (WeightQuery q : plan.queries()) {
                 if (q.scale() == 0f) {
                     continue;
@@ -134,15 +126,15 @@ class RgeStepTest {
 
     @Test
     void sharedModeContinuesEachPointsNumberingAcrossRounds() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
         int[] rows = {3, 5, 8};
         EstimationStep step = rge("shared", "gaussian")
-                .begin(new StepContext(evaluator, TestObjectives.theta(D), rows, SEED, 0));
+                .begin(new StepContext(evaluator, THETA, rows, SEED, 0));
         step.run(new int[] {2, 0, 1}, true);
         step.run(new int[] {1, 2, 1}, true);
 
         // round 2: point 0 draws j=2, point 1 j=0,1, point 2 j=1
-        List<WeightQuery> second = evaluator.plans.get(1).queries();
+        List<WeightQuery> second = evaluator.weightPlanHistory().get(1).queries();
         assertThat(second.stream().mapToInt(WeightQuery::direction).toArray()).containsExactly(0, 1, 2);
         assertThat(second.get(0).rows()).containsExactly(5);
         assertThat(second.get(1).rows()).containsExactly(5, 8);
@@ -151,18 +143,18 @@ class RgeStepTest {
 
     @Test
     void perPointModeUsesOneSingleRowQueryPerPointAndDrawInOnePlan() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
         EstimationStep step = rge("per-point", "gaussian")
-                .begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
+                .begin(new StepContext(evaluator, THETA, ROWS, SEED, 3));
         step.run(PILOT, true);
         step.run(REST, true);
 
-        assertThat(evaluator.plans).hasSize(2);
-        List<WeightQuery> pilot = evaluator.plans.get(0).queries();
+        assertThat(evaluator.weightPlanHistory()).hasSize(2);
+        List<WeightQuery> pilot = evaluator.weightPlanHistory().get(0).queries();
         assertThat(pilot).hasSize(1 + ROWS.length);
         assertThat(pilot.get(0).scale()).isZero();
         assertThat(pilot.get(0).rows()).containsExactly(ROWS);
-        List<WeightQuery> rest = evaluator.plans.get(1).queries();
+        List<WeightQuery> rest = evaluator.weightPlanHistory().get(1).queries();
         assertThat(rest).hasSize(sum(REST));
         List<Integer> expected = new ArrayList<>();
         for (int i = 0; i < ROWS.length; i++) {
@@ -174,6 +166,25 @@ class RgeStepTest {
         assertThat(rest.stream().map(WeightQuery::direction).toList()).containsExactlyElementsOf(expected);
     }
 
+    /**
+     * The gradient of {@code estimate(directions, distribution, SEED, 5)} as the estimator computed it before its
+     * bookkeeping moved to {@link org.forward4j.estimator.weights}: direction numbering, query order and assembly
+     * are part of what a seed reproduces (method.md §5), so a change must show here.
+     */
+    private static final Map<String, float[]> RECORDED = Map.of(
+            "shared gaussian",
+            new float[] {-0x1.27cc8ep0f, -0x1.66aefp-1f, 0x1.3dee2ap-1f, 0x1.e6bb54p-4f, -0x1.578cdp-2f,
+                    -0x1.2e546cp-1f, -0x1.87d50cp-5f, -0x1.b98aaap-1f},
+            "shared sphere",
+            new float[] {-0x1.a5e528p0f, -0x1.1c3c6ap0f, 0x1.703acap-1f, 0x1.8d3918p-4f, -0x1.70c224p-2f,
+                    -0x1.786d48p-1f, 0x1.7425fp-5f, -0x1.427b9ep0f},
+            "per-point gaussian",
+            new float[] {-0x1.0534p0f, -0x1.ca848ap-1f, 0x1.348498p-1f, 0x1.6ca3fep-1f, 0x1.6a77d2p0f, -0x1.2720bep0f,
+                    -0x1.23b47p-5f, -0x1.7c2966p-3f},
+            "per-point sphere",
+            new float[] {-0x1.02e48ep0f, -0x1.186f22p0f, 0x1.6db4f6p-1f, 0x1.bc6d08p-2f, 0x1.df5678p-1f,
+                    -0x1.0b2ab6p0f, -0x1.d39a6p-7f, -0x1.ecc65cp-2f});
+
     @ParameterizedTest
     @MethodSource("modes")
     void sameKeyGivesBitIdenticalGradientsAndAnotherKeyDoesNot(String directions, String distribution) {
@@ -182,13 +193,15 @@ class RgeStepTest {
         float[] otherStep = estimate(directions, distribution, SEED, 6).gradient();
         float[] otherSeed = estimate(directions, distribution, SEED + 1, 5).gradient();
         assertThat(a).as("seed %d", SEED).containsExactly(b);
+        assertThat(a).as("seed %d, step 5: the recorded estimate", SEED)
+                .containsExactly(RECORDED.get(directions + " " + distribution));
         assertThat(Arrays.equals(a, otherStep)).as("seed %d, step 5 vs 6", SEED).isFalse();
         assertThat(Arrays.equals(a, otherSeed)).as("seed %d vs %d", SEED, SEED + 1).isFalse();
     }
 
     private static GradientEstimate estimate(String directions, String distribution, long seed, int stepNumber) {
         EstimationStep step = rge(directions, distribution).begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.smooth(D, 10)), TestObjectives.theta(D), ROWS, seed,
+                new ReferenceQueryEvaluator(Fixtures.smooth()), THETA, ROWS, seed,
                 stepNumber));
         step.run(PILOT, true);
         step.run(REST, true);
@@ -198,8 +211,8 @@ class RgeStepTest {
     @ParameterizedTest
     @MethodSource("modes")
     void anExcludedPilotIsCountedButLeftOutOfTheEstimate(String directions, String distribution) {
-        TestObjectives.Analytic objective = TestObjectives.smooth(D, 10);
-        float[] theta = TestObjectives.theta(D);
+        AnalyticObjective objective = Fixtures.smooth();
+        float[] theta = THETA;
         int stepNumber = 11;
         int[] rest = {2, 0, 1, 3, 1};
         EstimationStep step = rge(directions, distribution).begin(new StepContext(
@@ -280,21 +293,21 @@ class RgeStepTest {
 
     @Test
     void theCleanPassRunsOnceEvenWhenTheFirstRoundHasNoDraws() {
-        TestObjectives.Analytic objective = TestObjectives.quadratic(D, 10);
-        RecordingEvaluator evaluator = new RecordingEvaluator(objective);
-        float[] theta = TestObjectives.theta(D);
+        AnalyticObjective objective = Fixtures.quadratic();
+        CountingQueryEvaluator evaluator = recording(objective);
+        float[] theta = THETA;
         EstimationStep step = rge("shared", "gaussian").begin(new StepContext(evaluator, theta, ROWS, SEED, 0));
         assertThat(step.proxies()).hasSize(ROWS.length).containsOnly(Double.NaN);
         step.run(new int[ROWS.length], true);
-        assertThat(evaluator.plans).hasSize(1);
-        assertThat(evaluator.plans.get(0).queries()).hasSize(1);
+        assertThat(evaluator.weightPlanHistory()).hasSize(1);
+        assertThat(evaluator.weightPlanHistory().get(0).queries()).hasSize(1);
         for (int i = 0; i < ROWS.length; i++) {
             assertThat(step.proxies()[i]).isEqualTo(loss(objective, theta, ROWS[i]));
         }
         step.run(new int[ROWS.length], true);
-        assertThat(evaluator.plans).as("nothing left to run").hasSize(1);
+        assertThat(evaluator.weightPlanHistory()).as("nothing left to run").hasSize(1);
         step.run(PILOT, true);
-        assertThat(evaluator.plans.get(1).queries()).as("no second clean pass").hasSize(1);
+        assertThat(evaluator.weightPlanHistory().get(1).queries()).as("no second clean pass").hasSize(1);
         GradientEstimate estimate = step.finish();
         assertThat(estimate.queries()).isEqualTo(2L * ROWS.length);
     }
@@ -302,7 +315,7 @@ class RgeStepTest {
     @Test
     void anEstimateWithoutDrawsIsZeroWithNaNMeanLosses() {
         EstimationStep step = rge("per-point", "gaussian").begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.quadratic(D, 10)), TestObjectives.theta(D), ROWS, SEED,
+                new ReferenceQueryEvaluator(Fixtures.quadratic()), THETA, ROWS, SEED,
                 0));
         step.run(new int[ROWS.length], true);
         GradientEstimate estimate = step.finish();
@@ -314,91 +327,26 @@ class RgeStepTest {
 
     @Test
     void malformedDrawsAreRejectedWithTheReason() {
-        EstimationStep step = rge("shared", "gaussian").begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.quadratic(D, 10)), TestObjectives.theta(D), ROWS, SEED,
-                0));
-        assertThatThrownBy(() -> step.run(new int[] {1, 1, 1, 1}, true))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("draws must have one entry per batch point (5), got 4 entries");
-        assertThatThrownBy(() -> step.run(null, true))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("draws must have one entry per batch point (5), got null");
-        assertThatThrownBy(() -> step.run(new int[] {1, 1, -1, 1, 1}, true))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("draws must be >= 0, got -1 for point 2 in [1, 1, -1, 1, 1]");
-        step.finish();
-        assertThatThrownBy(() -> step.run(PILOT, true))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("already finished");
-        assertThatThrownBy(step::finish)
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("already finished");
+        WeightPerturbationChecks.malformedDrawsAreRejected(rge("shared", "gaussian"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"gaussian", "sphere"})
     void perPointDirectionNumbersMustStayUnique(String distribution) {
-        Objective tiny = TestObjectives.quadratic(2, 1);
-        GradientEstimator estimator = rge("per-point", distribution);
-        QueryEvaluator evaluator = new ReferenceQueryEvaluator(tiny);
-        assertThatThrownBy(() -> estimator.begin(new StepContext(evaluator, new float[2], new int[32768], SEED, 0)))
-                .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageContaining("at most 32767 points, got 32768")
-                .hasMessageContaining("use directions=shared");
-
-        EstimationStep step = estimator.begin(new StepContext(evaluator, new float[2], new int[1], SEED, 0));
-        step.run(new int[] {65535}, true);
-        step.run(new int[] {1}, true);
-        assertThatThrownBy(() -> step.run(new int[] {1}, true))
-                .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessage("estimator 'rge' with directions=per-point allows at most 65536 draws per point and "
-                        + "step, but point 0 would reach 65537; lower the query budget or A_max, or use "
-                        + "directions=shared");
-        assertThat(step.finish().queries()).isEqualTo(1L + 65536);
+        assertThat(WeightPerturbationChecks.perPointLimitsAreEnforced(rge("per-point", distribution), "rge")
+                .queries()).isEqualTo(1L + 65536);
     }
 
     @Test
     void parametersMustMatchTheObjective() {
-        assertThatThrownBy(() -> rge("shared", "gaussian").begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.quadratic(D, 10)), new float[3], ROWS, SEED, 0)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("theta has 3 values but the objective has dimension 8");
+        WeightPerturbationChecks.mismatchedParametersAreRejected(rge("shared", "gaussian"));
     }
 
     @Test
     void anEvaluatorReturningTheWrongShapeBreaksItsContract() {
-        Objective objective = TestObjectives.quadratic(D, 10);
-        QueryEvaluator broken = new QueryEvaluator() {
-            @Override
-            public Objective objective() {
-                return objective;
-            }
-
-            @Override
-            public double[][] evaluate(float[] theta, WeightPlan plan) {
-                return new double[][] {new double[5], new double[4]};
-            }
-
-            @Override
-            public boolean supportsActivationNoise() {
-                return false;
-            }
-
-            @Override
-            public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-                throw new AssertionError();
-            }
-
-            @Override
-            public String toString() {
-                return "broken";
-            }
-        };
-        EstimationStep step = rge("shared", "gaussian")
-                .begin(new StepContext(broken, TestObjectives.theta(D), ROWS, SEED, 0));
-        assertThatThrownBy(() -> step.run(PILOT, true))
-                .isInstanceOf(PluginContractException.class)
-                .hasMessage("Query evaluator broken returned 2 loss arrays for a weight plan of 2 queries (10 rows); "
-                        + "it must return one loss per row of every query");
+        WeightPerturbationChecks.wrongAnswersAreTheEvaluatorsFault(rge("shared", "gaussian"),
+                plan -> new double[][] {new double[5], new double[4]},
+                "Query evaluator broken returned 2 loss arrays for a weight plan of 2 queries (10 rows); it must "
+                        + "return one loss per row of every query");
     }
 }

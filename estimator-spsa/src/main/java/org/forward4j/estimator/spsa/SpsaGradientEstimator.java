@@ -4,28 +4,23 @@ import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.weights.DirectionMode;
 import org.forward4j.noise.NoiseStream;
-import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.Settings;
 
 /**
  * Two-sided SPSA (method.md §2): {@code p_ij = (l_i(theta + s z_ij) - l_i(theta - s z_ij)) / (2 s)} and
  * {@code g = (1/B) sum_i (1/A_i) sum_j p_ij z_ij}. Stateless between steps; built only by
  * {@link SpsaGradientEstimatorProvider}.
+ *
+ * @param scale the perturbation size s
+ * @param directions how draws are numbered
+ * @param distribution the entries of z
  */
-final class SpsaGradientEstimator implements GradientEstimator {
+record SpsaGradientEstimator(float scale, DirectionMode directions, NoiseStream.Distribution distribution)
+        implements GradientEstimator {
 
     private static final EstimatorCost COST = new EstimatorCost(2, 0);
-
-    private final float scale;
-    private final DirectionMode directions;
-    private final NoiseStream.Distribution distribution;
-
-    SpsaGradientEstimator(float scale, DirectionMode directions, NoiseStream.Distribution distribution) {
-        this.scale = scale;
-        this.directions = directions;
-        this.distribution = distribution;
-    }
 
     @Override
     public EstimatorCost cost() {
@@ -34,23 +29,12 @@ final class SpsaGradientEstimator implements GradientEstimator {
 
     @Override
     public boolean independentPerPoint() {
-        return directions == DirectionMode.PER_POINT;
+        return directions.independentPerPoint();
     }
 
     @Override
     public EstimationStep begin(StepContext context) {
-        int dimension = context.evaluator().objective().dimension();
-        if (context.theta().length != dimension) {
-            throw new IllegalArgumentException("theta has " + context.theta().length
-                    + " values but the objective has dimension " + dimension);
-        }
-        if (directions == DirectionMode.PER_POINT && context.batchSize() > DirectionMode.MAX_PER_POINT_BATCH) {
-            throw new InvalidConfigurationException("estimator 'spsa' with directions=per-point numbers point i's "
-                    + "draw j as direction i * " + DirectionMode.STRIDE + " + j, which allows batches of at most "
-                    + DirectionMode.MAX_PER_POINT_BATCH + " points, got " + context.batchSize()
-                    + "; use directions=shared or a smaller batch");
-        }
-        return new SpsaStep(context, dimension, scale, directions, distribution);
+        return new SpsaStep(context, scale, directions, distribution);
     }
 
     @Override

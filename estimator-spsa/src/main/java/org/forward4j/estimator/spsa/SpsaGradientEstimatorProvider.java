@@ -3,6 +3,7 @@ package org.forward4j.estimator.spsa;
 import java.util.Set;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
+import org.forward4j.estimator.weights.DirectionMode;
 import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.Settings;
 
@@ -33,7 +34,7 @@ public final class SpsaGradientEstimatorProvider implements GradientEstimatorPro
     /** Setting: the perturbation size s. */
     public static final String SCALE = "scale";
     /** Setting: {@code shared} or {@code per-point} directions. */
-    public static final String DIRECTIONS = "directions";
+    public static final String DIRECTIONS = DirectionMode.SETTING;
     /** Setting: {@code gaussian} or {@code rademacher} direction entries. */
     public static final String DISTRIBUTION = "distribution";
     /** Default perturbation size s (method.md §2). */

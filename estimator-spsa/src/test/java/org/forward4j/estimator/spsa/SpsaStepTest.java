@@ -1,27 +1,26 @@
 package org.forward4j.estimator.spsa;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.forward4j.estimator.ActivationPass;
-import org.forward4j.estimator.ActivationPlan;
+import java.util.Map;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.Objective;
-import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
-import org.forward4j.plugin.InvalidConfigurationException;
-import org.forward4j.plugin.PluginContractException;
 import org.forward4j.plugin.Settings;
+import org.forward4j.tck.AnalyticObjective;
+import org.forward4j.tck.CountingQueryEvaluator;
+import org.forward4j.tck.Fixtures;
+import org.forward4j.tck.WeightPerturbationChecks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,6 +33,8 @@ class SpsaStepTest {
     private static final int[] PILOT = {1, 1, 1, 1, 1};
     private static final int[] REST = {0, 3, 1, 5, 2};
     private static final long SEED = 42;
+    /** Read-only for the estimators (the tck contract checks it). */
+    private static final float[] THETA = Fixtures.quadraticTheta();
     private static final float S = 1e-3f;
 
     private static GradientEstimator spsa(String directions) {
@@ -44,43 +45,33 @@ class SpsaStepTest {
         return Arrays.stream(a).sum();
     }
 
+    /** The reference evaluator, counting and keeping every plan. */
+    private static CountingQueryEvaluator recording(Objective objective) {
+        return new CountingQueryEvaluator(new ReferenceQueryEvaluator(objective));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"shared", "per-point"})
     void everyPlannedQueryIsOneObjectiveRowAndNothingButLossesIsAsked(String directions) {
-        TestObjectives.Counting counting = new TestObjectives.Counting(TestObjectives.quadratic(D, 10));
-        RecordingEvaluator evaluator = new RecordingEvaluator(counting.objective);
-        GradientEstimator estimator = spsa(directions);
-        EstimationStep step = estimator.begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
-        step.run(PILOT, true);
-        step.run(REST, true);
-        GradientEstimate estimate = step.finish();
-
-        long expected = estimator.cost().queries(ROWS.length, sum(PILOT) + sum(REST));
-        assertThat(expected).isEqualTo(2L * 16);
-        assertThat(counting.rows.get()).as("rows the objective evaluated").isEqualTo(expected);
-        assertThat(estimate.queries()).as("queries the estimator reports").isEqualTo(expected);
-        assertThat(evaluator.plannedRows()).as("rows of the recorded plans").isEqualTo(expected);
-        assertThat(counting.methods).as("methods called on the objective").contains("losses")
-                .isSubsetOf("losses", "dimension", "size");
-        assertThat(estimate.draws()).containsExactly(1, 4, 2, 6, 3);
+        assertThat(WeightPerturbationChecks.queriesReachTheObjectiveOnce(spsa(directions))).isEqualTo(2L * 16);
     }
 
     @Test
     void sharedModePutsAllPointsOfADirectionInOneQueryPerSign() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
-        EstimationStep step = spsa("shared").begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
+        EstimationStep step = spsa("shared").begin(new StepContext(evaluator, THETA, ROWS, SEED, 3));
         step.run(PILOT, true);
         step.run(REST, true);
         step.finish();
 
-        assertThat(evaluator.plans).as("one plan per round").hasSize(2);
-        assertThat(evaluator.plans.get(0).queries()).hasSize(2);
-        WeightPlan rest = evaluator.plans.get(1);
+        assertThat(evaluator.weightPlanHistory()).as("one plan per round").hasSize(2);
+        assertThat(evaluator.weightPlanHistory().get(0).queries()).hasSize(2);
+        WeightPlan rest = evaluator.weightPlanHistory().get(1);
         assertThat(rest.queries()).as("2 x max draws of the round").hasSize(2 * 5);
         assertThat(rest.seed()).isEqualTo(SEED);
         assertThat(rest.step()).isEqualTo(3);
         assertThat(rest.distribution()).isEqualTo(NoiseStream.Distribution.GAUSSIAN);
-        for (WeightQuery q : evaluator.plans.get(0).queries()) {
+        for (WeightQuery q : evaluator.weightPlanHistory().get(0).queries()) {
             assertThat(q.direction()).isZero();
             assertThat(q.rows()).containsExactly(ROWS);
         }
@@ -104,14 +95,14 @@ class SpsaStepTest {
 
     @Test
     void sharedModeContinuesEachPointsNumberingAcrossRounds() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
         int[] rows = {3, 5, 8};
-        EstimationStep step = spsa("shared").begin(new StepContext(evaluator, TestObjectives.theta(D), rows, SEED, 0));
+        EstimationStep step = spsa("shared").begin(new StepContext(evaluator, THETA, rows, SEED, 0));
         step.run(new int[] {2, 0, 1}, true);
         step.run(new int[] {1, 2, 1}, true);
 
         // round 2: point 0 draws j=2, point 1 j=0,1, point 2 j=1
-        List<WeightQuery> second = evaluator.plans.get(1).queries();
+        List<WeightQuery> second = evaluator.weightPlanHistory().get(1).queries();
         assertThat(second).hasSize(6);
         assertThat(second.stream().mapToInt(WeightQuery::direction).toArray()).containsExactly(0, 0, 1, 1, 2, 2);
         assertThat(second.get(0).rows()).containsExactly(5);
@@ -121,14 +112,14 @@ class SpsaStepTest {
 
     @Test
     void perPointModeUsesOneSingleRowQueryPerPointDrawAndSignInOnePlan() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
         EstimationStep step = spsa("per-point")
-                .begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 3));
+                .begin(new StepContext(evaluator, THETA, ROWS, SEED, 3));
         step.run(PILOT, true);
         step.run(REST, true);
 
-        assertThat(evaluator.plans).hasSize(2);
-        List<WeightQuery> rest = evaluator.plans.get(1).queries();
+        assertThat(evaluator.weightPlanHistory()).hasSize(2);
+        List<WeightQuery> rest = evaluator.weightPlanHistory().get(1).queries();
         assertThat(rest).hasSize(2 * sum(REST));
         List<Integer> directions = new ArrayList<>();
         for (int q = 0; q < rest.size(); q += 2) {
@@ -146,6 +137,19 @@ class SpsaStepTest {
         assertThat(directions).containsExactlyElementsOf(expected);
     }
 
+    /**
+     * The gradient of {@code estimate(directions, SEED, 5)} as the estimator computed it before its bookkeeping
+     * moved to {@link org.forward4j.estimator.weights}: direction numbering, query order and assembly are part of
+     * what a seed reproduces (method.md §5), so a change must show here.
+     */
+    private static final Map<String, float[]> RECORDED = Map.of(
+            "shared",
+            new float[] {-0x1.281422p0f, -0x1.6715aap-1f, 0x1.3e3ae2p-1f, 0x1.e705ep-4f, -0x1.57d574p-2f,
+                    -0x1.2ea7p-1f, -0x1.89792p-5f, -0x1.b9ec86p-1f},
+            "per-point",
+            new float[] {-0x1.05687ep0f, -0x1.ca429ap-1f, 0x1.34bb46p-1f, 0x1.6ca6a2p-1f, 0x1.6a471cp0f,
+                    -0x1.2705c8p0f, -0x1.245a4p-5f, -0x1.7dc02cp-3f});
+
     @ParameterizedTest
     @ValueSource(strings = {"shared", "per-point"})
     void sameKeyGivesBitIdenticalGradientsAndAnotherKeyDoesNot(String directions) {
@@ -154,13 +158,14 @@ class SpsaStepTest {
         float[] otherStep = estimate(directions, SEED, 6).gradient();
         float[] otherSeed = estimate(directions, SEED + 1, 5).gradient();
         assertThat(a).as("seed %d", SEED).containsExactly(b);
+        assertThat(a).as("seed %d, step 5: the recorded estimate", SEED).containsExactly(RECORDED.get(directions));
         assertThat(Arrays.equals(a, otherStep)).as("seed %d, step 5 vs 6", SEED).isFalse();
         assertThat(Arrays.equals(a, otherSeed)).as("seed %d vs %d", SEED, SEED + 1).isFalse();
     }
 
     private static GradientEstimate estimate(String directions, long seed, int stepNumber) {
         EstimationStep step = spsa(directions).begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.smooth(D, 10)), TestObjectives.theta(D), ROWS, seed,
+                new ReferenceQueryEvaluator(Fixtures.smooth()), THETA, ROWS, seed,
                 stepNumber));
         step.run(PILOT, true);
         step.run(REST, true);
@@ -170,8 +175,8 @@ class SpsaStepTest {
     @ParameterizedTest
     @ValueSource(strings = {"shared", "per-point"})
     void anExcludedPilotIsCountedButLeftOutOfTheEstimate(String directions) {
-        TestObjectives.Analytic objective = TestObjectives.smooth(D, 10);
-        float[] theta = TestObjectives.theta(D);
+        AnalyticObjective objective = Fixtures.smooth();
+        float[] theta = THETA;
         int stepNumber = 11;
         int[] rest = {2, 0, 1, 3, 1};
         EstimationStep step = spsa(directions).begin(new StepContext(new ReferenceQueryEvaluator(objective), theta,
@@ -250,11 +255,11 @@ class SpsaStepTest {
 
     @Test
     void proxiesAreNaNBeforeAnyQueryAndEmptyRoundsCostNothing() {
-        RecordingEvaluator evaluator = new RecordingEvaluator(TestObjectives.quadratic(D, 10));
-        EstimationStep step = spsa("shared").begin(new StepContext(evaluator, TestObjectives.theta(D), ROWS, SEED, 0));
+        CountingQueryEvaluator evaluator = recording(Fixtures.quadratic());
+        EstimationStep step = spsa("shared").begin(new StepContext(evaluator, THETA, ROWS, SEED, 0));
         assertThat(step.proxies()).hasSize(ROWS.length).containsOnly(Double.NaN);
         step.run(new int[ROWS.length], true);
-        assertThat(evaluator.plans).isEmpty();
+        assertThat(evaluator.weightPlanHistory()).isEmpty();
         GradientEstimate estimate = step.finish();
         assertThat(estimate.queries()).isZero();
         assertThat(estimate.gradient()).hasSize(D).containsOnly(0f);
@@ -264,89 +269,24 @@ class SpsaStepTest {
 
     @Test
     void malformedDrawsAreRejectedWithTheReason() {
-        EstimationStep step = spsa("shared").begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.quadratic(D, 10)), TestObjectives.theta(D), ROWS, SEED,
-                0));
-        assertThatThrownBy(() -> step.run(new int[] {1, 1, 1, 1}, true))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("draws must have one entry per batch point (5), got 4 entries");
-        assertThatThrownBy(() -> step.run(null, true))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("draws must have one entry per batch point (5), got null");
-        assertThatThrownBy(() -> step.run(new int[] {1, 1, -1, 1, 1}, true))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("draws must be >= 0, got -1 for point 2 in [1, 1, -1, 1, 1]");
-        step.finish();
-        assertThatThrownBy(() -> step.run(PILOT, true))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("already finished");
-        assertThatThrownBy(step::finish)
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("already finished");
+        WeightPerturbationChecks.malformedDrawsAreRejected(spsa("shared"));
     }
 
     @Test
     void perPointDirectionNumbersMustStayUnique() {
-        Objective tiny = TestObjectives.quadratic(2, 1);
-        GradientEstimator estimator = spsa("per-point");
-        QueryEvaluator evaluator = new ReferenceQueryEvaluator(tiny);
-        assertThatThrownBy(() -> estimator.begin(new StepContext(evaluator, new float[2], new int[32768], SEED, 0)))
-                .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageContaining("at most 32767 points, got 32768")
-                .hasMessageContaining("use directions=shared");
-
-        EstimationStep step = estimator.begin(new StepContext(evaluator, new float[2], new int[1], SEED, 0));
-        step.run(new int[] {65535}, true);
-        step.run(new int[] {1}, true);
-        assertThatThrownBy(() -> step.run(new int[] {1}, true))
-                .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessage("estimator 'spsa' with directions=per-point allows at most 65536 draws per point and "
-                        + "step, but point 0 would reach 65537; lower the query budget or A_max, or use "
-                        + "directions=shared");
-        assertThat(step.finish().queries()).isEqualTo(2L * 65536);
+        assertThat(WeightPerturbationChecks.perPointLimitsAreEnforced(spsa("per-point"), "spsa").queries())
+                .isEqualTo(2L * 65536);
     }
 
     @Test
     void parametersMustMatchTheObjective() {
-        assertThatThrownBy(() -> spsa("shared").begin(new StepContext(
-                new ReferenceQueryEvaluator(TestObjectives.quadratic(D, 10)), new float[3], ROWS, SEED, 0)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("theta has 3 values but the objective has dimension 8");
+        WeightPerturbationChecks.mismatchedParametersAreRejected(spsa("shared"));
     }
 
     @Test
     void anEvaluatorReturningTheWrongShapeBreaksItsContract() {
-        Objective objective = TestObjectives.quadratic(D, 10);
-        QueryEvaluator broken = new QueryEvaluator() {
-            @Override
-            public Objective objective() {
-                return objective;
-            }
-
-            @Override
-            public double[][] evaluate(float[] theta, WeightPlan plan) {
-                return new double[1][1];
-            }
-
-            @Override
-            public boolean supportsActivationNoise() {
-                return false;
-            }
-
-            @Override
-            public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-                throw new AssertionError();
-            }
-
-            @Override
-            public String toString() {
-                return "broken";
-            }
-        };
-        EstimationStep step = spsa("shared").begin(new StepContext(broken, TestObjectives.theta(D), ROWS, SEED, 0));
-        assertThatThrownBy(() -> step.run(PILOT, true))
-                .isInstanceOf(PluginContractException.class)
-                .hasMessage("Query evaluator broken returned 1 loss arrays for a weight plan of 2 queries (10 rows); "
-                        + "it must return one loss per row of every query");
+        WeightPerturbationChecks.wrongAnswersAreTheEvaluatorsFault(spsa("shared"), plan -> new double[1][1],
+                "Query evaluator broken returned 1 loss arrays for a weight plan of 2 queries (10 rows); it must "
+                        + "return one loss per row of every query");
     }
 }

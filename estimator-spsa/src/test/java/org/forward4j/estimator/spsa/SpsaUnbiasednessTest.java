@@ -1,13 +1,14 @@
 package org.forward4j.estimator.spsa;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.plugin.Settings;
+import org.forward4j.tck.AnalyticObjective;
+import org.forward4j.tck.Fixtures;
+import org.forward4j.tck.GradientSamples;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,8 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SpsaUnbiasednessTest {
 
-    private static final int D = 8;
-    private static final int[] ROWS = {7, 2, 9, 0, 4, 5};
+    private static final int[] ROWS = Fixtures.quadraticRows();
     private static final int SAMPLES = 8000;
 
     static Stream<Arguments> configurations() {
@@ -40,26 +40,19 @@ class SpsaUnbiasednessTest {
     @MethodSource("configurations")
     void meanOfManyEstimatesIsTheAnalyticGradient(long seed, String directions, String distribution,
                                                   String function) {
-        TestObjectives.Analytic objective = function.equals("quadratic")
-                ? TestObjectives.quadratic(D, 10) : TestObjectives.smooth(D, 10);
+        AnalyticObjective objective = function.equals("quadratic") ? Fixtures.quadratic() : Fixtures.smooth();
         GradientEstimator estimator = new SpsaGradientEstimatorProvider()
                 .create(Settings.of("directions", directions, "distribution", distribution));
-        float[] theta = TestObjectives.theta(D);
+        float[] theta = Fixtures.quadraticTheta();
         double[] truth = objective.batchGradient(theta, ROWS);
 
         // a pilot round then an uneven allocation, as the engine runs it (method.md §4)
-        Samples samples = Samples.draw(estimator, new ReferenceQueryEvaluator(objective), theta, ROWS, seed,
-                SAMPLES, new int[] {1, 1, 1, 1, 1, 1}, new int[] {0, 2, 1, 3, 0, 1});
+        GradientSamples samples = GradientSamples.draw(estimator, new ReferenceQueryEvaluator(objective), theta,
+                ROWS, seed, SAMPLES, new int[] {1, 1, 1, 1, 1, 1}, new int[] {0, 2, 1, 3, 0, 1});
 
-        samples.assertMeanWithin(truth, 4.0, String.format("seed %d, spsa %s %s on %s", seed, directions,
-                distribution, function));
+        String what = String.format("seed %d, spsa %s %s on %s", seed, directions, distribution, function);
+        samples.assertMeanWithin(truth, 4.0, what);
         // the bound must be able to catch a real bias: 4 SE well below 10% of |g|
-        double norm = 0;
-        for (double t : truth) {
-            norm += t * t;
-        }
-        for (double se : samples.standardErrors()) {
-            assertThat(4 * se).as("seed %d: resolving power", seed).isLessThan(0.1 * Math.sqrt(norm));
-        }
+        samples.assertResolves(truth, 4.0, 0.1, what);
     }
 }

@@ -6,6 +6,9 @@ import java.util.Arrays;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.plugin.Settings;
+import org.forward4j.tck.AnalyticObjective;
+import org.forward4j.tck.Fixtures;
+import org.forward4j.tck.GradientSamples;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,28 +21,28 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SpsaVarianceTest {
 
-    private static final int D = 8;
-    private static final int[] ROWS = {7, 2, 9, 0, 4, 5};
+    private static final int[] ROWS = Fixtures.quadraticRows();
     private static final int SAMPLES = 12000;
 
     @ParameterizedTest
     @ValueSource(strings = {"shared", "per-point"})
     void varianceFallsAsOneOverDraws(String directions) {
         long seed = 77 + directions.length();
-        TestObjectives.Analytic objective = TestObjectives.quadratic(D, 10);
+        AnalyticObjective objective = Fixtures.quadratic();
         GradientEstimator estimator = new SpsaGradientEstimatorProvider().create(Settings.of("directions", directions));
         ReferenceQueryEvaluator evaluator = new ReferenceQueryEvaluator(objective);
-        float[] theta = TestObjectives.theta(D);
+        float[] theta = Fixtures.quadraticTheta();
         int[] one = new int[ROWS.length];
         int[] four = new int[ROWS.length];
         Arrays.fill(one, 1);
         Arrays.fill(four, 4);
 
         // different seeds: the two traces are independent estimates
-        double[] v1 = Samples.draw(estimator, evaluator, theta, ROWS, seed, SAMPLES, one).totalVariance();
-        double[] v4 = Samples.draw(estimator, evaluator, theta, ROWS, seed + 1, SAMPLES, four).totalVariance();
-        double ratio = v1[0] / v4[0];
-        double se = ratio * Math.hypot(v1[1] / v1[0], v4[1] / v4[0]);
+        double[] r = GradientSamples.varianceRatio(
+                GradientSamples.draw(estimator, evaluator, theta, ROWS, seed, SAMPLES, one),
+                GradientSamples.draw(estimator, evaluator, theta, ROWS, seed + 1, SAMPLES, four));
+        double ratio = r[0];
+        double se = r[1];
 
         assertThat(ratio).as("seed %d, spsa %s: Var(1 draw) / Var(4 draws) = %.3f (SE %.3f)", seed, directions,
                 ratio, se).isBetween(4 - 4 * se, 4 + 4 * se);

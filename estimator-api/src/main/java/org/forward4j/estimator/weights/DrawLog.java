@@ -1,4 +1,4 @@
-package org.forward4j.estimator.rge;
+package org.forward4j.estimator.weights;
 
 import java.util.Arrays;
 
@@ -22,9 +22,9 @@ final class DrawLog {
     /**
      * Records the next draw.
      *
-     * @param coefficient what multiplies the regenerated stream z in the draw's estimate p u
+     * @param coefficient what multiplies the regenerated stream z in the draw's estimate
      * @param projection p_ij
-     * @param loss the draw's perturbed loss
+     * @param loss the draw's loss for the proxy
      * @param include whether the draw enters the gradient estimate
      */
     void add(double coefficient, double projection, double loss, boolean include) {
@@ -56,7 +56,7 @@ final class DrawLog {
         return includedCount;
     }
 
-    /** Mean perturbed loss over every draw, included or not; NaN before the first. */
+    /** Mean loss over every draw, included or not; NaN before the first. */
     double meanLoss() {
         return size == 0 ? Double.NaN : lossSum / size;
     }

@@ -1,0 +1,349 @@
+package org.forward4j.estimator.weights;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.forward4j.estimator.GradientEstimate;
+import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.WeightPlan;
+import org.forward4j.estimator.WeightQuery;
+import org.forward4j.noise.NoiseStream;
+import org.forward4j.plugin.InvalidConfigurationException;
+import org.forward4j.plugin.PluginContractException;
+import org.forward4j.plugin.Settings;
+
+/**
+ * The draws of one step of a weight-perturbation estimator (method.md §2, §4), the bookkeeping every such
+ * estimator shares. Point i's draws are numbered j = 0, 1, ... across the rounds of the step; draw j perturbs along
+ * direction {@link DirectionMode#direction(int, int)}, the stream of that number under the step's noise key,
+ * tensor 0 (the {@link WeightPlan} layout). An {@link org.forward4j.estimator.EstimationStep} runs each round as:
+ *
+ * <pre>{@code
+ * List<DirectionDraws.Group> groups = draws.round(counts);  // checks the request and numbers the new draws
+ * List<WeightQuery> plan = ...;                              // the estimator's queries for each group, in order
+ * double[][] losses = draws.evaluate(plan);                  // runs, checks and counts the plan
+ * for each group, for each of its points i:                  // in the groups' order
+ *     draws.record(i, coefficient, projection, loss, include);
+ * }</pre>
+ *
+ * <p>and {@link #finish()} assembles the batch estimate {@code g = (1/B) sum_i (1/A_i) sum_j c_ij z_ij}, where
+ * A_i counts point i's included draws and c_ij is the recorded coefficient of the regenerated stream z_ij (p_ij
+ * itself when the perturbation direction is the stream, as for SPSA and Gaussian RGE). Only scalars are kept: each
+ * direction is regenerated once at the end (method.md §5), so a step holds O(draws) scalars and O(d) floats.
+ * Instances are single-use and not thread-safe, like the step that owns them.
+ */
+public final class DirectionDraws {
+
+    /**
+     * One direction of a round and the batch points that draw along it, the unit an estimator plans its queries
+     * for: with {@link DirectionMode#SHARED} every point whose next draws include draw j (in batch order), per point
+     * a single point.
+     *
+     * @param direction the direction number (noise stream draw)
+     * @param points the batch positions i, ascending; a new array the caller may keep
+     * @param rows their data rows ({@link StepContext#rows()} at those positions); a new array the caller may keep
+     */
+    public record Group(int direction, int[] points, int[] rows) {
+    }
+
+    private final String component;
+    private final StepContext context;
+    private final DirectionMode mode;
+    private final int dimension;
+    /** An empty plan with the step's key: its streams are exactly the directions the evaluator perturbed along. */
+    private final WeightPlan key;
+    private final DrawLog[] logs;
+    /** Each point's draw count once the last planned round is recorded. */
+    private final int[] planned;
+    private long queries;
+    private boolean finished;
+
+    /**
+     * Starts the draws of a step; an estimator's {@code begin} creates one, so that a mismatch is reported before
+     * any query is spent.
+     *
+     * @param component what the estimator is called in messages, as given to
+     *     {@link org.forward4j.plugin.Settings#reader(String)}, for example {@code "estimator 'spsa'"}
+     * @param context the step
+     * @param mode how draws are numbered
+     * @param streams the distribution of the directions' streams, which every plan of the step carries
+     * @throws IllegalArgumentException if {@code theta} does not have the objective's dimension
+     * @throws InvalidConfigurationException if the batch is too large for per-point direction numbers
+     *     (more than {@link DirectionMode#MAX_PER_POINT_BATCH} points)
+     */
+    public DirectionDraws(String component, StepContext context, DirectionMode mode,
+                          NoiseStream.Distribution streams) {
+        this.component = Objects.requireNonNull(component, "component");
+        this.context = Objects.requireNonNull(context, "context");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.dimension = context.evaluator().objective().dimension();
+        if (context.theta().length != dimension) {
+            throw new IllegalArgumentException("theta has " + context.theta().length
+                    + " values but the objective has dimension " + dimension);
+        }
+        if (mode == DirectionMode.PER_POINT && context.batchSize() > DirectionMode.MAX_PER_POINT_BATCH) {
+            throw new InvalidConfigurationException(component + " with " + DirectionMode.SETTING + "=per-point "
+                    + "numbers point i's draw j as direction i * " + DirectionMode.STRIDE + " + j, which allows "
+                    + "batches of at most " + DirectionMode.MAX_PER_POINT_BATCH + " points, got "
+                    + context.batchSize() + "; use " + DirectionMode.SETTING + "=shared or a smaller batch");
+        }
+        this.key = new WeightPlan(context.seed(), context.step(), Objects.requireNonNull(streams, "streams"),
+                List.of());
+        this.logs = new DrawLog[context.batchSize()];
+        for (int i = 0; i < logs.length; i++) {
+            logs[i] = new DrawLog();
+        }
+        this.planned = new int[logs.length];
+    }
+
+    /**
+     * The number of parameters d.
+     *
+     * @return the objective's dimension
+     */
+    public int dimension() {
+        return dimension;
+    }
+
+    /**
+     * The stream of a direction under the step's key: what the evaluator perturbed along, for an estimator that
+     * needs the direction itself (for example to normalise it).
+     *
+     * @param direction the direction number
+     * @return its noise stream (tensor 0; the first d elements are the direction)
+     */
+    public NoiseStream stream(int direction) {
+        return key.stream(direction);
+    }
+
+    /**
+     * Plans a round: {@code draws[i]} further draws of point i, numbered where its previous ones stopped. With
+     * {@link DirectionMode#SHARED} the groups come in ascending j and hold every point drawing j; per point they
+     * come point by point, each point's draws in ascending j. Every point of every group must then be
+     * {@linkplain #record recorded}, in this order, before the next round or {@link #finish()}.
+     *
+     * @param draws further draws per batch point (0 for a point not drawn this round)
+     * @return the round's directions with their points, empty when nothing is drawn
+     * @throws IllegalArgumentException if {@code draws} is null, of the wrong length or negative
+     * @throws InvalidConfigurationException if a point would exceed {@link DirectionMode#maxDrawsPerPoint()}
+     * @throws IllegalStateException if the step is finished or the previous round is not fully recorded
+     */
+    public List<Group> round(int[] draws) {
+        checkOpen();
+        checkRecorded();
+        int[] end = validate(draws);
+        int[] rows = context.rows();
+        List<Group> groups = new ArrayList<>();
+        if (mode == DirectionMode.SHARED) {
+            int lo = Integer.MAX_VALUE;
+            int hi = 0;
+            for (int i = 0; i < logs.length; i++) {
+                if (draws[i] > 0) {
+                    lo = Math.min(lo, logs[i].size());
+                    hi = Math.max(hi, end[i]);
+                }
+            }
+            int[] members = new int[logs.length];
+            for (int j = lo; j < hi; j++) {
+                int n = 0;
+                for (int i = 0; i < logs.length; i++) {
+                    if (logs[i].size() <= j && j < end[i]) {
+                        members[n++] = i;
+                    }
+                }
+                if (n > 0) {
+                    groups.add(group(j, Arrays.copyOf(members, n), rows));
+                }
+            }
+        } else {
+            for (int i = 0; i < logs.length; i++) {
+                for (int j = logs[i].size(); j < end[i]; j++) {
+                    groups.add(group(mode.direction(i, j), new int[] {i}, rows));
+                }
+            }
+        }
+        System.arraycopy(end, 0, planned, 0, end.length);
+        return groups;
+    }
+
+    private static Group group(int direction, int[] points, int[] rows) {
+        int[] groupRows = new int[points.length];
+        for (int k = 0; k < points.length; k++) {
+            groupRows[k] = rows[points[k]];
+        }
+        return new Group(direction, points, groupRows);
+    }
+
+    /** Checks a round's request and returns each point's draw count after it. */
+    private int[] validate(int[] draws) {
+        if (draws == null || draws.length != logs.length) {
+            throw new IllegalArgumentException("draws must have one entry per batch point (" + logs.length
+                    + "), got " + (draws == null ? "null" : draws.length + " entries"));
+        }
+        int limit = mode.maxDrawsPerPoint();
+        int[] end = new int[draws.length];
+        for (int i = 0; i < draws.length; i++) {
+            if (draws[i] < 0) {
+                throw new IllegalArgumentException("draws must be >= 0, got " + draws[i] + " for point " + i
+                        + " in " + Arrays.toString(draws));
+            }
+            long total = (long) logs[i].size() + draws[i];
+            if (total > limit) {
+                throw new InvalidConfigurationException(component + " with " + DirectionMode.SETTING + "="
+                        + Settings.kebab(mode) + " allows at most " + limit + " draws per point and step, but point "
+                        + i + " would reach " + total + "; lower the query budget or A_max"
+                        + (mode == DirectionMode.SHARED ? "" : ", or use " + DirectionMode.SETTING + "=shared"));
+            }
+            end[i] = (int) total;
+        }
+        return end;
+    }
+
+    /**
+     * Runs a round's queries through the step's evaluator as one {@link WeightPlan} (the step's key and stream
+     * distribution), checks that it answered one loss per row of every query and counts the queries. An empty
+     * list runs and counts nothing.
+     *
+     * @param queries the queries, in the order the losses are wanted
+     * @return the losses, {@code losses[q][k]} for row k of query q
+     * @throws PluginContractException if the evaluator's answer has the wrong shape
+     * @throws IllegalStateException if the step is finished
+     */
+    public double[][] evaluate(List<WeightQuery> queries) {
+        checkOpen();
+        if (queries.isEmpty()) {
+            return new double[0][];
+        }
+        WeightPlan plan = new WeightPlan(context.seed(), context.step(), key.distribution(), queries);
+        double[][] losses = context.evaluator().evaluate(context.theta(), plan);
+        boolean ok = losses != null && losses.length == plan.queries().size();
+        for (int q = 0; ok && q < losses.length; q++) {
+            ok = losses[q] != null && losses[q].length == plan.queries().get(q).rows().length;
+        }
+        if (!ok) {
+            throw new PluginContractException("Query evaluator " + context.evaluator() + " returned "
+                    + (losses == null ? "null" : losses.length + " loss arrays") + " for a weight plan of "
+                    + plan.queries().size() + " queries (" + plan.queryCount()
+                    + " rows); it must return one loss per row of every query");
+        }
+        this.queries += plan.queryCount();
+        return losses;
+    }
+
+    /**
+     * Records point i's next planned draw.
+     *
+     * @param point the batch position i
+     * @param coefficient c_ij, what multiplies the draw's regenerated stream z_ij in its estimate c_ij z_ij
+     * @param projection p_ij, the projected difference whose mean square gives the variance statistic
+     * @param loss the draw's loss, averaged into the point's {@linkplain #meanLosses() mean loss}
+     * @param include whether the draw enters the gradient estimate (false leaves a pilot out, method.md §3.2)
+     * @throws IndexOutOfBoundsException if {@code point} is not a batch position
+     * @throws IllegalStateException if the step is finished or the point has no planned draw left
+     */
+    public void record(int point, double coefficient, double projection, double loss, boolean include) {
+        checkOpen();
+        Objects.checkIndex(point, logs.length);
+        if (logs[point].size() >= planned[point]) {
+            throw new IllegalStateException("point " + point + " of " + component + " already recorded its "
+                    + planned[point] + " planned draws; plan more with round(...)");
+        }
+        logs[point].add(coefficient, projection, loss, include);
+    }
+
+    /**
+     * Each point's mean recorded loss over all its draws, included or not: a proxy lambda_i (method.md §3.2).
+     *
+     * @return one value per point; NaN for a point without draws
+     */
+    public double[] meanLosses() {
+        double[] out = new double[logs.length];
+        for (int i = 0; i < logs.length; i++) {
+            out[i] = logs[i].meanLoss();
+        }
+        return out;
+    }
+
+    /**
+     * Assembles the estimate and ends the step. The gradient is {@code (1/B) sum_i (1/A_i) sum_j c_ij z_ij} over
+     * the included draws, each direction regenerated once (shared directions sum their weights over the points
+     * first); a point without included draws contributes nothing (its 1/B share stays zero). Per point it
+     * reports A_i, {@code v_i = d * mean_j p_ij^2} over the included draws (an estimate of {@code E|p z|^2}, the
+     * per-draw variance of method.md §3.2 up to the |g_i|^2 term every draw shares, since |z|^2 is or concentrates
+     * at d; 0 without included draws), the mean loss of {@link #meanLosses()} and every query evaluated.
+     *
+     * @return the estimate
+     * @throws IllegalStateException if the step is already finished or the last round is not fully recorded
+     */
+    public GradientEstimate finish() {
+        checkOpen();
+        checkRecorded();
+        finished = true;
+        int b = logs.length;
+        float[] gradient = new float[dimension];
+        int[] included = new int[b];
+        double[] variance = new double[b];
+        double[] meanLoss = meanLosses();
+        int maxDraws = 0;
+        for (int i = 0; i < b; i++) {
+            included[i] = logs[i].includedCount();
+            variance[i] = dimension * logs[i].meanSquare();
+            maxDraws = Math.max(maxDraws, logs[i].size());
+        }
+        NoiseStream.Distribution distribution = key.distribution();
+        if (mode == DirectionMode.SHARED) {
+            // Direction j is shared by every point with a j-th draw: sum its weights first so each direction is
+            // regenerated once, w_j = sum_i c_ij / (B A_i).
+            double[] weight = new double[maxDraws];
+            for (int i = 0; i < b; i++) {
+                if (included[i] == 0) {
+                    continue;
+                }
+                double perDraw = 1.0 / ((double) b * included[i]);
+                for (int j = 0; j < logs[i].size(); j++) {
+                    if (logs[i].included(j)) {
+                        weight[j] += logs[i].coefficient(j) * perDraw;
+                    }
+                }
+            }
+            for (int j = 0; j < maxDraws; j++) {
+                if (weight[j] != 0.0) {
+                    key.stream(j).addScaled(distribution, gradient, 0, dimension, 0, (float) weight[j]);
+                }
+            }
+        } else {
+            for (int i = 0; i < b; i++) {
+                if (included[i] == 0) {
+                    continue;
+                }
+                double perDraw = 1.0 / ((double) b * included[i]);
+                for (int j = 0; j < logs[i].size(); j++) {
+                    double w = logs[i].coefficient(j) * perDraw;
+                    if (logs[i].included(j) && w != 0.0) {
+                        key.stream(mode.direction(i, j)).addScaled(distribution, gradient, 0, dimension, 0,
+                                (float) w);
+                    }
+                }
+            }
+        }
+        return new GradientEstimate(gradient, included, variance, meanLoss, queries);
+    }
+
+    private void checkRecorded() {
+        for (int i = 0; i < logs.length; i++) {
+            if (logs[i].size() != planned[i]) {
+                throw new IllegalStateException("point " + i + " of " + component + " recorded "
+                        + logs[i].size() + " of its " + planned[i] + " planned draws; record every planned draw "
+                        + "before the next round or finish()");
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException("This step of " + component + " (step " + context.step()
+                    + ") is already finished; begin a new step");
+        }
+    }
+}

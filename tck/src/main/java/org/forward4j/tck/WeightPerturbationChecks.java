@@ -1,0 +1,183 @@
+package org.forward4j.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.function.Function;
+import org.forward4j.estimator.ActivationPass;
+import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.EstimationStep;
+import org.forward4j.estimator.GradientEstimate;
+import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.ReferenceQueryEvaluator;
+import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.WeightPlan;
+import org.forward4j.plugin.InvalidConfigurationException;
+import org.forward4j.plugin.PluginContractException;
+
+/**
+ * Checks of an estimator built on {@link org.forward4j.estimator.weights.DirectionDraws} (method.md §2: SPSA, RGE
+ * and other weight-perturbation estimators): its queries reach the objective exactly once each, and it hands its
+ * steps to {@code DirectionDraws} with its own name, so that bad requests, exhausted direction numbers, mismatched
+ * parameters and broken evaluators fail with the documented exception and a message that names the estimator and
+ * the cure. Call them from the plugin's own tests; each runs on {@link Fixtures#quadratic()} with a batch of five of its rows (so a
+ * query over the batch has 5 rows) and fails with an {@link AssertionError} that shows the difference.
+ */
+public final class WeightPerturbationChecks {
+
+    /** The batch of the checks: five rows of {@link Fixtures#quadratic()}. */
+    private static final int[] ROWS = {7, 2, 9, 0, 4};
+
+    private static final long SEED = 42;
+
+    private WeightPerturbationChecks() {
+    }
+
+    private static EstimationStep begin(GradientEstimator estimator, QueryEvaluator evaluator) {
+        return estimator.begin(new StepContext(evaluator, Fixtures.quadraticTheta(), ROWS.clone(), SEED, 0));
+    }
+
+    /**
+     * Every planned query is one row the objective evaluates, and nothing but losses (and the dimension or size) is
+     * asked of it (method.md §1): over a pilot of one draw per point and an uneven second round, on the quadratic
+     * behind a {@link CountingObjective}, the objective's rows, the evaluator's count and the estimate's
+     * {@link GradientEstimate#queries()} all equal {@link org.forward4j.estimator.EstimatorCost#queries(int, long)}
+     * of the draws, no activation plan runs, and the estimate reports every draw as included.
+     *
+     * @param estimator the estimator, in any mode
+     * @return the query count, for the caller to compare with its own cost formula
+     */
+    public static long queriesReachTheObjectiveOnce(GradientEstimator estimator) {
+        CountingObjective counting = new CountingObjective(Fixtures.quadratic());
+        CountingQueryEvaluator evaluator = new CountingQueryEvaluator(new ReferenceQueryEvaluator(
+                counting.objective()));
+        EstimationStep step = estimator.begin(new StepContext(evaluator, Fixtures.quadraticTheta(), ROWS.clone(),
+                SEED, 3));
+        step.run(new int[] {1, 1, 1, 1, 1}, true);
+        step.run(new int[] {0, 3, 1, 5, 2}, true);
+        GradientEstimate estimate = step.finish();
+
+        long expected = estimator.cost().queries(ROWS.length, 5 + 11);
+        assertThat(counting.rows()).as("rows the objective evaluated").isEqualTo(expected);
+        assertThat(estimate.queries()).as("queries the estimator reports").isEqualTo(expected);
+        assertThat(evaluator.queries()).as("rows of the evaluated plans").isEqualTo(expected);
+        assertThat(counting.methods()).as("methods called on the objective").contains("losses")
+                .isSubsetOf("losses", "dimension", "size");
+        assertThat(evaluator.activationPlans()).as("activation plans of a weight-perturbation estimator").isZero();
+        assertThat(estimate.draws()).as("included draws").containsExactly(1, 4, 2, 6, 3);
+        return expected;
+    }
+
+    /**
+     * Draw requests of the wrong length, null or with a negative entry are rejected with an
+     * {@link IllegalArgumentException} saying what was wrong, and a finished step refuses further rounds and a
+     * second {@code finish} with an {@link IllegalStateException}.
+     *
+     * @param estimator the estimator, in any mode
+     */
+    public static void malformedDrawsAreRejected(GradientEstimator estimator) {
+        EstimationStep step = begin(estimator, new ReferenceQueryEvaluator(Fixtures.quadratic()));
+        assertThatThrownBy(() -> step.run(new int[] {1, 1, 1, 1}, true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("draws must have one entry per batch point (5), got 4 entries");
+        assertThatThrownBy(() -> step.run(null, true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("draws must have one entry per batch point (5), got null");
+        assertThatThrownBy(() -> step.run(new int[] {1, 1, -1, 1, 1}, true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("draws must be >= 0, got -1 for point 2 in [1, 1, -1, 1, 1]");
+        step.finish();
+        assertThatThrownBy(() -> step.run(new int[] {1, 1, 1, 1, 1}, true))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already finished");
+        assertThatThrownBy(step::finish)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already finished");
+    }
+
+    /**
+     * Per-point direction numbers {@code i * 65536 + j} stay unique: a batch of 32768 points is refused by
+     * {@code begin}, and a point may make 65536 draws in a step but not one more, each time with an
+     * {@link InvalidConfigurationException} that points to {@code directions=shared}.
+     *
+     * @param perPoint the estimator created with {@code directions=per-point}
+     * @param name its provider name, as the messages quote it
+     * @return the estimate of the step that made 65536 draws on one point (over the 2-parameter, 1-row
+     *     {@code Fixtures.quadratic(2, 1)}), for the caller to check its query count
+     */
+    public static GradientEstimate perPointLimitsAreEnforced(GradientEstimator perPoint, String name) {
+        QueryEvaluator evaluator = new ReferenceQueryEvaluator(Fixtures.quadratic(2, 1));
+        assertThatThrownBy(() -> perPoint.begin(new StepContext(evaluator, new float[2], new int[32768], SEED, 0)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("at most 32767 points, got 32768")
+                .hasMessageContaining("use directions=shared");
+
+        EstimationStep step = perPoint.begin(new StepContext(evaluator, new float[2], new int[1], SEED, 0));
+        step.run(new int[] {65535}, true);
+        step.run(new int[] {1}, true);
+        assertThatThrownBy(() -> step.run(new int[] {1}, true))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("estimator '" + name + "' with directions=per-point allows at most 65536 draws per "
+                        + "point and step, but point 0 would reach 65537; lower the query budget or A_max, or use "
+                        + "directions=shared");
+        return step.finish();
+    }
+
+    /**
+     * Parameters of another length than the objective's dimension are refused by {@code begin} with an
+     * {@link IllegalArgumentException} giving both.
+     *
+     * @param estimator the estimator, in any mode
+     */
+    public static void mismatchedParametersAreRejected(GradientEstimator estimator) {
+        assertThatThrownBy(() -> estimator.begin(new StepContext(new ReferenceQueryEvaluator(Fixtures.quadratic()),
+                new float[3], ROWS.clone(), SEED, 0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("theta has 3 values but the objective has dimension 8");
+    }
+
+    /**
+     * An evaluator that answers a weight plan with losses of the wrong shape is reported as breaking its
+     * contract, with a {@link PluginContractException}, when the first round (one draw per point) runs.
+     *
+     * @param estimator the estimator, in any mode
+     * @param answer what the evaluator, called {@code broken}, returns for a plan
+     * @param message the expected message
+     */
+    public static void wrongAnswersAreTheEvaluatorsFault(GradientEstimator estimator,
+                                                         Function<WeightPlan, double[][]> answer, String message) {
+        Objective objective = Fixtures.quadratic();
+        QueryEvaluator broken = new QueryEvaluator() {
+            @Override
+            public Objective objective() {
+                return objective;
+            }
+
+            @Override
+            public double[][] evaluate(float[] theta, WeightPlan plan) {
+                return answer.apply(plan);
+            }
+
+            @Override
+            public boolean supportsActivationNoise() {
+                return false;
+            }
+
+            @Override
+            public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
+                throw new AssertionError("a weight-perturbation estimator ran an activation plan");
+            }
+
+            @Override
+            public String toString() {
+                return "broken";
+            }
+        };
+        EstimationStep step = begin(estimator, broken);
+        assertThatThrownBy(() -> step.run(new int[] {1, 1, 1, 1, 1}, true))
+                .isInstanceOf(PluginContractException.class)
+                .hasMessage(message);
+    }
+}
