@@ -53,6 +53,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "long, at least one; a single step longer than this is the row's only sample (default 10)")
     double maxSeconds = 10;
 
+    @Option(names = "--backend", description = "backend whose throughput is measured: cpu (default), opencl, auto")
+    String backendName = "cpu";
+
     @Option(names = "--threads", description = "cpu backend threads (backend.threads; default: the number of cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -91,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
         sweepOn.stream().filter(s -> !order.contains(s)).forEach(order::add);
         MemoryProbe probe = new MemoryProbe();
         for (String shape : order) {
-            try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed)) {
+            try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed, backendName)) {
                 device = qt.device();
                 warmUp(qt, batchSize * queriesPerPoint);
                 if (shapes.contains(shape)) {

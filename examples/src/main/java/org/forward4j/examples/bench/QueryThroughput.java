@@ -57,6 +57,7 @@ public final class QueryThroughput implements AutoCloseable {
     private final long seed;
     private final int[] batch;
     private final float[] theta;
+    private final String backendName;
     private final Backend backend;
     private final QueryEvaluator evaluator;
 
@@ -70,7 +71,21 @@ public final class QueryThroughput implements AutoCloseable {
      * @throws InvalidConfigurationException if the shape or the sizes are invalid
      */
     public QueryThroughput(String shape, int batchSize, int threads, long seed) {
-        this(mnistObjective(shape), batchSize, threads, seed);
+        this(mnistObjective(shape), batchSize, threads, seed, "cpu");
+    }
+
+    /**
+     * Sets up an MLP of the given shape on the bundled MNIST training rows, on a named backend.
+     *
+     * @param shape layer widths such as {@code 784-256-10}
+     * @param batchSize B
+     * @param threads the {@code cpu} backend's worker threads (ignored by other backends)
+     * @param seed seeds the parameters, the batch and the noise
+     * @param backendName {@code cpu}, {@code opencl} or {@code auto}
+     * @throws InvalidConfigurationException if the shape or the sizes are invalid
+     */
+    public QueryThroughput(String shape, int batchSize, int threads, long seed, String backendName) {
+        this(mnistObjective(shape), batchSize, threads, seed, backendName);
     }
 
     /**
@@ -83,6 +98,21 @@ public final class QueryThroughput implements AutoCloseable {
      * @throws InvalidConfigurationException if the sizes are invalid
      */
     public QueryThroughput(NetworkObjective data, int batchSize, int threads, long seed) {
+        this(data, batchSize, threads, seed, "cpu");
+    }
+
+    /**
+     * Sets up a measurement on any network objective and a named backend.
+     *
+     * @param data the objective (its network is the model)
+     * @param batchSize B, at most the objective's rows
+     * @param threads the {@code cpu} backend's worker threads, at least 1
+     * @param seed seeds the parameters, the batch and the noise
+     * @param backendName {@code cpu}, {@code opencl} or {@code auto}
+     * @throws InvalidConfigurationException if the sizes are invalid
+     */
+    public QueryThroughput(NetworkObjective data, int batchSize, int threads, long seed, String backendName) {
+        this.backendName = backendName;
         if (batchSize < 1 || batchSize > data.size()) {
             throw new InvalidConfigurationException("batch size " + batchSize + " must be in [1, " + data.size()
                     + "] (the rows of " + data + ")");
@@ -135,9 +165,12 @@ public final class QueryThroughput implements AutoCloseable {
     }
 
     private Forward4j engine(Map<String, String> keys) {
-        return Forward4j.builder().environment(Map.of()).systemProperties(new Properties()).setAll(keys)
-                .set("backend", "cpu").set("backend.threads", Integer.toString(threads))
-                .set("backend.chunk-rows", Integer.toString(CHUNK_ROWS)).build();
+        Forward4j.Builder b = Forward4j.builder().environment(Map.of()).systemProperties(new Properties())
+                .setAll(keys).set("backend", backendName);
+        if (backendName.equals("cpu")) {
+            b.set("backend.threads", Integer.toString(threads)).set("backend.chunk-rows", Integer.toString(CHUNK_ROWS));
+        }
+        return b.build();
     }
 
     /**
