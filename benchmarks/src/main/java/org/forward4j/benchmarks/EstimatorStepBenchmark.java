@@ -37,6 +37,10 @@ public class EstimatorStepBenchmark {
     @Param({"784-256-10", "784-1024-1024-10"})
     public String shape;
 
+    /** The backend: {@code cpu}, or {@code opencl} (on PoCL it measures CPU-OpenCL, not a GPU). */
+    @Param({"cpu"})
+    public String backend;
+
     /** Estimator variant, {@code NAME} or {@code NAME:key=value;key=value}. */
     @Param({"lr", "spsa", "spsa:directions=per-point", "rge"})
     public String estimator;
@@ -55,7 +59,7 @@ public class EstimatorStepBenchmark {
     /** Builds the model, the batch and the estimator. */
     @Setup(Level.Trial)
     public void setUp() {
-        throughput = new QueryThroughput(shape, Workload.BATCH, Workload.threads(threads), Workload.SEED);
+        throughput = new QueryThroughput(shape, Workload.BATCH, Workload.threads(threads), Workload.SEED, backend);
         EstimatorVariant v = EstimatorVariant.parse(estimator);
         run = throughput.estimator(v, throughput.drawsFor(v, Workload.QUERIES_PER_POINT));
         if (run.queriesPerStep() != Workload.QUERIES_PER_STEP) {

@@ -34,6 +34,10 @@ public class PlainForwardBenchmark {
     @Param({"784-256-10", "784-1024-1024-10"})
     public String shape;
 
+    /** The backend: {@code cpu}, or {@code opencl} (on PoCL it measures CPU-OpenCL, not a GPU). */
+    @Param({"cpu"})
+    public String backend;
+
     /** The cpu backend's threads; 0 means one per core. */
     @Param({"0"})
     public int threads;
@@ -48,7 +52,7 @@ public class PlainForwardBenchmark {
     /** Builds the model and the rows. */
     @Setup(Level.Trial)
     public void setUp() {
-        throughput = new QueryThroughput(shape, Workload.BATCH, Workload.threads(threads), Workload.SEED);
+        throughput = new QueryThroughput(shape, Workload.BATCH, Workload.threads(threads), Workload.SEED, backend);
         plain = throughput.plainForward(Workload.QUERIES_PER_STEP);
     }
 
