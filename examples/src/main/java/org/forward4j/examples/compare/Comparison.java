@@ -161,7 +161,7 @@ public final class Comparison {
         }
         StringBuilder b = new StringBuilder();
         b.append("| estimator | allocator | seeds | budget N (queries) | smoothed test accuracy at N "
-                + "(mean ± std) | target (optimal's acc. at N) | queries to target (mean) | saving vs uniform "
+                + "(mean ± std) | target (its own smoothed acc. at N) | queries to target (mean) | saving vs uniform "
                 + "(mean ± std) | wall s per run |\n");
         b.append("|---|---|---|---|---|---|---|---|---|\n");
         for (var est : grouped.entrySet()) {
