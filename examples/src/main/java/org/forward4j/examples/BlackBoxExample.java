@@ -107,7 +107,10 @@ public final class BlackBoxExample {
         }
         Forward4j f4j = b.build();
         AbsoluteErrorRegression objective = new AbsoluteErrorRegression(10, 2048, 3);
-        TrainingResult r = f4j.trainer(objective, null, new float[objective.dimension()]).fit(null);
+        TrainingResult r;
+        try (var trainer = f4j.trainer(objective, null, new float[objective.dimension()])) {
+            r = trainer.fit(null);
+        }
         double dist = 0;
         for (int k = 0; k < objective.dimension(); k++) {
             double d = r.parameters()[k] - objective.truth()[k];

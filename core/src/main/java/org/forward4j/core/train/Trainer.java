@@ -40,7 +40,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * exactly the configured budget {@code N = queries-per-point * B}. Given the same seed and settings, the parameters
  * after any number of steps are bit-identical on the CPU backend.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
 
     private final TrainingConfig config;
     private final Components components;
@@ -402,6 +402,12 @@ public final class Trainer {
             order[j] = t;
         }
         return order;
+    }
+
+    /** Releases the backend (worker threads, device buffers); the trainer cannot train afterwards. */
+    @Override
+    public void close() {
+        components.backend().close();
     }
 
     // ---- checkpoints ----

@@ -72,7 +72,9 @@ public final class Runs {
      * @return the result
      */
     public static TrainingResult train(Forward4j f4j, DatasetSplit split, Consumer<EvalRecord> listener) {
-        return trainer(f4j, split).fit(listener);
+        try (Trainer trainer = trainer(f4j, split)) {
+            return trainer.fit(listener);
+        }
     }
 
     /**

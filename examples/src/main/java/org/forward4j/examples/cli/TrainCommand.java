@@ -52,10 +52,13 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "resuming at step %d (%,d queries spent)%n", trainer.step(),
                     trainer.trainingQueries());
         }
-        TrainingResult r = trainer.fit(rec -> System.out.printf(Locale.ROOT,
-                "epoch %3d  step %7d  queries %,13d  train loss %.4f  test loss %.4f  test acc %.4f  %.1fs%n",
-                rec.epoch(), rec.step(), rec.queries(), rec.trainLoss(), rec.testLoss(), rec.testAccuracy(),
-                rec.wallSeconds()));
+        TrainingResult r;
+        try (trainer) {
+            r = trainer.fit(rec -> System.out.printf(Locale.ROOT,
+                    "epoch %3d  step %7d  queries %,13d  train loss %.4f  test loss %.4f  test acc %.4f  %.1fs%n",
+                    rec.epoch(), rec.step(), rec.queries(), rec.trainLoss(), rec.testLoss(), rec.testAccuracy(),
+                    rec.wallSeconds()));
+        }
         ResultsWriter.write(output, r, f4j.config().asMap());
         System.out.printf(Locale.ROOT, "final test accuracy %.4f after %,d training queries (%d steps, %.1f s of "
                         + "training); results in %s%n", r.last().testAccuracy(), r.trainingQueries(), r.steps(),
