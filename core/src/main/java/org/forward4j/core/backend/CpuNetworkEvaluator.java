@@ -129,7 +129,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                 // sign * eps is kept for the gradient assembly: regenerating it there cost ~15% of an lr step,
                 // and it is as large as the layer outputs the pass keeps anyway (sign is +-1, so the product with
                 // sigma has the same bits as scaling in one go)
-                INDArray e = noise(plan, l, from, to, false);
+                INDArray e = noise(plan, l, from, to);
                 noises[c][l] = e;
                 v.addi(e.mul(plan.sigma()));
                 x = l < network.layers() - 1 ? activate(v) : v;
@@ -140,17 +140,16 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         return new CpuActivationPass(plan, losses, inputs, noises);
     }
 
-    /** Scaled, signed noise {@code sigma * sign_r * eps_{r,l}} for rows {@code from..to-1}, as a [rows, out] matrix. */
-    private INDArray noise(ActivationPlan plan, int layer, int from, int to, boolean scaled) {
+    /** Signed noise {@code sign_r * eps_{r,l}} for rows {@code from..to-1}, as a [rows, out] matrix. */
+    private INDArray noise(ActivationPlan plan, int layer, int from, int to) {
         int out = network.out(layer);
         float[] buf = new float[(to - from) * out];
         for (int r = from; r < to; r++) {
             plan.stream(r, layer).fill(NoiseStream.Distribution.GAUSSIAN, buf, (r - from) * out, out, 0);
-            float s = (scaled ? plan.sigma() : 1f) * (plan.negate()[r] ? -1f : 1f);
-            if (s != 1f) {
+            if (plan.negate()[r]) {
                 int base = (r - from) * out;
                 for (int o = 0; o < out; o++) {
-                    buf[base + o] *= s;
+                    buf[base + o] = -buf[base + o];
                 }
             }
         }
@@ -273,18 +272,21 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
 
         @Override
         public double[] noiseEnergy() {
-            ActivationPlan p = plan;
-            double[] e = new double[p.size()];
-            for (int l = 0; l < network.layers(); l++) {
-                int out = network.out(l);
-                float[] buf = new float[out];
-                for (int r = 0; r < p.size(); r++) {
-                    p.stream(r, l).fill(NoiseStream.Distribution.GAUSSIAN, buf, 0, out, 0);
-                    double s = 0;
-                    for (float v : buf) {
-                        s += (double) v * v;
+            // from the noise kept for the assembly: (sign * eps)^2 = eps^2, no regeneration needed
+            double[] e = new double[plan.size()];
+            for (int c = 0; c < noises.length; c++) {
+                int from = c * chunkRows;
+                for (int l = 0; l < network.layers(); l++) {
+                    int out = network.out(l);
+                    float[] buf = Nd4jArrays.toFloats(noises[c][l]);
+                    for (int r = 0; r < buf.length / out; r++) {
+                        double s = 0;
+                        for (int o = 0; o < out; o++) {
+                            float v = buf[r * out + o];
+                            s += (double) v * v;
+                        }
+                        e[from + r] += s - out;
                     }
-                    e[r] += s - out;
                 }
             }
             return e;
