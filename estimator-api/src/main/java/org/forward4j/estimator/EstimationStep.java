@@ -29,4 +29,19 @@ public interface EstimationStep {
      * @return the gradient estimate and per-point statistics
      */
     GradientEstimate finish();
+
+    /**
+     * Runs the step's last round and finishes: {@code run(draws, includeInEstimate)} followed by
+     * {@link #finish()}. Knowing that no round follows lets an estimator assemble the round's gradient while it is
+     * evaluated (the {@code lr} estimator does, so its memory stays flat as draws grow); the trainer always ends a
+     * step this way.
+     *
+     * @param draws additional draws per point
+     * @param includeInEstimate whether these draws enter the gradient estimate
+     * @return the gradient estimate and per-point statistics
+     */
+    default GradientEstimate finish(int[] draws, boolean includeInEstimate) {
+        run(draws, includeInEstimate);
+        return finish();
+    }
 }

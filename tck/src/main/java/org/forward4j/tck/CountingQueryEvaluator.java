@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.WeightPlan;
 
 /**
@@ -171,6 +173,16 @@ public final class CountingQueryEvaluator implements QueryEvaluator {
         queries += plan.size();
         activationPlans++;
         return pass;
+    }
+
+    @Override
+    public ActivationResult evaluateAndAssemble(float[] theta, ActivationPlan plan, int[] groupEnds,
+            RowWeigher weigher, float[] gradient, boolean noiseEnergy) {
+        ActivationResult result = delegate.evaluateAndAssemble(theta, plan, groupEnds, weigher, gradient,
+                noiseEnergy);
+        queries += plan.size();
+        activationPlans++;
+        return result;
     }
 
     @Override

@@ -3,17 +3,18 @@ package org.forward4j.core.backend;
 import java.util.List;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Networks;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -34,6 +35,9 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     private final int[] labels;
     private final int chunkRows;
     private final Parallel parallel;
+    private final ThreadLocal<float[]> noiseBuffers = new ThreadLocal<>();
+    private final ThreadLocal<float[]> perturbedBuffers = new ThreadLocal<>();
+    private final ThreadLocal<float[]> directionBuffers = new ThreadLocal<>();
 
     CpuNetworkEvaluator(NetworkObjective objective, int chunkRows, Parallel parallel) {
         this.parallel = parallel;
@@ -72,15 +76,16 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         }
         parallel.map(groups.size(), g -> {
             int[] range = groups.get(g);
+            // per-thread buffers: a query's perturbed parameters live only until its rows are evaluated
             float[] z = null;
-            float[] perturbed = new float[d];
+            float[] perturbed = buffer(perturbedBuffers, d);
             for (int q = range[0]; q < range[1]; q++) {
                 WeightQuery wq = queries.get(q);
                 if (wq.scale() == 0f) {
                     System.arraycopy(theta, 0, perturbed, 0, d);
                 } else {
                     if (z == null) {
-                        z = new float[d];
+                        z = buffer(directionBuffers, d);
                         plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
                     }
                     float s = wq.scale();
@@ -96,13 +101,14 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                     int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
                     INDArray x = gather(chunk);
                     for (int l = 0; l < network.layers(); l++) {
-                        x = layers.affine(l, x);
-                        if (l < network.layers() - 1) {
-                            x = activate(x);
-                        }
+                        INDArray v = layers.affine(l, x);
+                        Nd4jArrays.release(x);
+                        x = l < network.layers() - 1 ? activate(v) : v;
                     }
                     losses(x, chunk, losses, from);
+                    Nd4jArrays.release(x);
                 }
+                layers.release();
                 out[q] = losses;
             }
             return null;
@@ -112,48 +118,97 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
 
     @Override
     public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-        Layers layers = new Layers(theta.clone());
+        Layers layers = new Layers(theta);
         int n = plan.size();
         double[] losses = new double[n];
-        int chunks = (n + chunkRows - 1) / chunkRows;
-        INDArray[][] inputs = new INDArray[chunks][network.layers()];
-        INDArray[][] noises = new INDArray[chunks][network.layers()];
-        parallel.map(chunks, c -> {
-            int from = c * chunkRows;
-            int to = Math.min(n, from + chunkRows);
-            int[] chunk = java.util.Arrays.copyOfRange(plan.rows(), from, to);
-            INDArray x = gather(chunk);
-            for (int l = 0; l < network.layers(); l++) {
-                inputs[c][l] = x;
-                INDArray v = layers.affine(l, x);
-                // sign * eps is kept for the gradient assembly: regenerating it there cost ~15% of an lr step,
-                // and it is as large as the layer outputs the pass keeps anyway (sign is +-1, so the product with
-                // sigma has the same bits as scaling in one go)
-                INDArray e = noise(plan, l, from, to);
-                noises[c][l] = e;
-                v.addi(e.mul(plan.sigma()));
-                x = l < network.layers() - 1 ? activate(v) : v;
-            }
-            losses(x, chunk, losses, from);
-            return null;
+        int count = (n + chunkRows - 1) / chunkRows;
+        List<Chunk> chunks = parallel.map(count, c -> {
+            Chunk chunk = new Chunk(plan, c * chunkRows, Math.min(n, (c + 1) * chunkRows));
+            chunk.forward(layers, losses, true);
+            return chunk;
         });
-        return new CpuActivationPass(plan, losses, inputs, noises);
+        layers.release();
+        return new CpuActivationPass(plan, losses, chunks);
     }
 
-    /** Signed noise {@code sign_r * eps_{r,l}} for rows {@code from..to-1}, as a [rows, out] matrix. */
-    private INDArray noise(ActivationPlan plan, int layer, int from, int to) {
-        int out = network.out(layer);
-        float[] buf = new float[(to - from) * out];
-        for (int r = from; r < to; r++) {
-            plan.stream(r, layer).fill(NoiseStream.Distribution.GAUSSIAN, buf, (r - from) * out, out, 0);
-            if (plan.negate()[r]) {
-                int base = (r - from) * out;
-                for (int o = 0; o < out; o++) {
-                    buf[base + o] = -buf[base + o];
-                }
+    /**
+     * Chunks of whole groups, each run as forward, weights, assembly, after which its activations are dropped; the
+     * chunks' gradient terms are added in chunk order on the calling thread (bit-identical for any thread count)
+     * with at most {@link Parallel#window()} chunks in flight. Memory is therefore that of the rows in flight, not
+     * of the plan. Groups are packed into chunks of at most {@code chunkRows} rows; a group larger than that is a
+     * chunk of its own.
+     */
+    @Override
+    public ActivationResult evaluateAndAssemble(float[] theta, ActivationPlan plan, int[] groupEnds,
+            RowWeigher weigher, float[] gradient, boolean noiseEnergy) {
+        QueryEvaluator.checkGroups(groupEnds, plan.size());
+        if (gradient.length != network.dimension()) {
+            throw new IllegalArgumentException("gradient has " + gradient.length + " entries for "
+                    + network.dimension() + " parameters");
+        }
+        Layers layers = new Layers(theta);
+        int n = plan.size();
+        double[] losses = new double[n];
+        double[] weights = new double[n];
+        double[] energies = noiseEnergy ? new double[n] : null;
+        // {first group, end group} of each chunk
+        List<int[]> chunks = new java.util.ArrayList<>();
+        int first = 0;
+        for (int g = 0; g < groupEnds.length; g++) {
+            int chunkStart = first == 0 ? 0 : groupEnds[first - 1];
+            if (g > first && groupEnds[g] - chunkStart > chunkRows) {
+                chunks.add(new int[] {first, g});
+                first = g;
             }
         }
-        return Nd4jArrays.fromFloats(buf, to - from, out);
+        chunks.add(new int[] {first, groupEnds.length});
+        parallel.ordered(chunks.size(), c -> {
+            int[] span = chunks.get(c);
+            int from = span[0] == 0 ? 0 : groupEnds[span[0] - 1];
+            Chunk chunk = new Chunk(plan, from, groupEnds[span[1] - 1]);
+            chunk.forward(layers, losses, noiseEnergy);
+            for (int g = span[0]; g < span[1]; g++) {
+                int groupFrom = g == 0 ? 0 : groupEnds[g - 1];
+                weigher.weigh(groupFrom, groupEnds[g], losses, weights);
+            }
+            if (energies != null) {
+                System.arraycopy(chunk.energy(), 0, energies, chunk.from, chunk.size());
+            }
+            try {
+                return chunk.gradient(weights);
+            } finally {
+                chunk.release();
+            }
+        }, part -> addParts(gradient, part));
+        layers.release();
+        return new ActivationResult(losses, weights, energies);
+    }
+
+    /** Adds one chunk's per-layer terms (null: nothing to add) to a flat gradient and frees them. */
+    private void addParts(float[] gradient, INDArray[] part) {
+        if (part == null) {
+            return;
+        }
+        for (int l = 0; l < network.layers(); l++) {
+            Nd4jArrays.addTo(part[2 * l], gradient, network.weightOffset(l));
+            Nd4jArrays.addTo(part[2 * l + 1], gradient, network.biasOffset(l));
+        }
+        Nd4jArrays.release(part);
+    }
+
+    /** The noise buffer of the calling thread, at least {@code size} long (reused: no garbage per chunk). */
+    private float[] noiseBuffer(int size) {
+        return buffer(noiseBuffers, size);
+    }
+
+    /** The calling thread's buffer from {@code local}, grown to at least {@code size} (contents undefined). */
+    private static float[] buffer(ThreadLocal<float[]> local, int size) {
+        float[] buf = local.get();
+        if (buf == null || buf.length < size) {
+            buf = new float[size];
+            local.set(buf);
+        }
+        return buf;
     }
 
     private INDArray gather(int[] rows) {
@@ -176,42 +231,176 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         }
     }
 
-    /** The layers of one parameter vector as ND4J views. */
+    /** The layers of one parameter vector as separate, contiguous ND4J arrays (no views: BLAS gets them as is). */
     private final class Layers {
         private final INDArray[] w;
         private final INDArray[] b;
 
         Layers(float[] params) {
-            INDArray p = Nd4jArrays.fromFloats(params, params.length);
             int layers = network.layers();
             w = new INDArray[layers];
             b = new INDArray[layers];
             for (int l = 0; l < layers; l++) {
-                int wo = network.weightOffset(l);
-                int bo = network.biasOffset(l);
-                w[l] = p.get(NDArrayIndex.interval(wo, bo)).reshape('c', network.out(l), network.in(l));
-                b[l] = p.get(NDArrayIndex.interval(bo, bo + network.out(l))).reshape(1, network.out(l));
+                w[l] = Nd4jArrays.fromRange(params, network.weightOffset(l), network.out(l) * network.in(l),
+                        network.out(l), network.in(l));
+                b[l] = Nd4jArrays.fromRange(params, network.biasOffset(l), network.out(l), 1, network.out(l));
             }
         }
 
+        /** Frees the parameters' native buffers; the layers are unusable afterwards. */
+        void release() {
+            Nd4jArrays.release(w);
+            Nd4jArrays.release(b);
+        }
+
+        /** {@code x W^T + b}, the transpose done by GEMM's flag rather than a transposed view. */
         INDArray affine(int l, INDArray x) {
-            INDArray v = x.mmul(w[l].transpose());
-            return v.addiRowVector(b[l]);
+            return Nd4j.gemm(x, w[l], false, true).addiRowVector(b[l]);
         }
     }
 
-    /** Keeps each chunk's layer inputs; regenerates the noise to assemble the gradient. */
+    /**
+     * The rows {@code from..to-1} of an activation plan: their forward pass, and what assembling their
+     * likelihood-ratio terms needs (method.md §2): each layer's scaled noise {@code sigma * sign_r * eps_{r,l}}
+     * and the inputs of the layers after the first. The first layer's input is the data row itself, shared by
+     * every query of a point, so it is not kept: its weight term {@code sum_r c_r eps_r x_{row(r)}^T} is assembled
+     * as {@code sum_u (sum_{r: row(r) = u} c_r eps_r) x_u^T}, one product over the chunk's distinct data rows
+     * instead of one over all of its queries.
+     */
+    private final class Chunk {
+        private final ActivationPlan plan;
+        private final int from;
+        private final int to;
+        /** Per layer: {@code sigma * sign * eps} as [rows, out]. */
+        private final INDArray[] noise;
+        /** Per layer after the first: its input as [rows, in]. */
+        private final INDArray[] inputs;
+        /** Per row: {@code sum_l (|eps_{r,l}|^2 - out_l)}, when computed. */
+        private double[] energy;
+
+        Chunk(ActivationPlan plan, int from, int to) {
+            this.plan = plan;
+            this.from = from;
+            this.to = to;
+            this.noise = new INDArray[network.layers()];
+            this.inputs = new INDArray[network.layers()];
+        }
+
+        int size() {
+            return to - from;
+        }
+
+        void forward(Layers layers, double[] losses, boolean withEnergy) {
+            int rows = size();
+            int[] dataRows = java.util.Arrays.copyOfRange(plan.rows(), from, to);
+            float sigma = plan.sigma();
+            double[] e = withEnergy ? new double[rows] : null;
+            INDArray x = gather(dataRows);
+            for (int l = 0; l < network.layers(); l++) {
+                INDArray v = layers.affine(l, x);
+                if (l > 0) {
+                    inputs[l] = x;
+                } else {
+                    Nd4jArrays.release(x);
+                }
+                int out = network.out(l);
+                float[] buf = noiseBuffer(rows * out);
+                for (int r = 0; r < rows; r++) {
+                    // the buffer holds sigma * sign * eps, generated in one pass
+                    plan.stream(from + r, l).fill(NoiseStream.Distribution.GAUSSIAN, buf, r * out, out, 0);
+                    float scale = plan.negate()[from + r] ? -sigma : sigma;
+                    double sq = 0;
+                    for (int o = r * out, end = o + out; o < end; o++) {
+                        float z = buf[o];
+                        sq += (double) z * z;
+                        buf[o] = scale * z;
+                    }
+                    if (e != null) {
+                        e[r] += sq - out;
+                    }
+                }
+                noise[l] = Nd4jArrays.fromRange(buf, 0, rows * out, rows, out);
+                v.addi(noise[l]);
+                x = l < network.layers() - 1 ? activate(v) : v;
+            }
+            energy = e;
+            losses(x, dataRows, losses, from);
+            Nd4jArrays.release(x);
+        }
+
+        /** Frees the kept noise and inputs. */
+        void release() {
+            Nd4jArrays.release(noise);
+            Nd4jArrays.release(inputs);
+            java.util.Arrays.fill(noise, null);
+            java.util.Arrays.fill(inputs, null);
+        }
+
+        /**
+         * This chunk's terms {@code sum_r w_r sign_r eps_{r,l} x_{r,l}^T / sigma} and the bias sums, per layer as
+         * {weights, biases}; null when every weight is 0.
+         */
+        INDArray[] gradient(double[] rowWeights) {
+            int rows = size();
+            float sigma = plan.sigma();
+            // the noise is kept as sigma * sign * eps, so the coefficient is w / sigma^2
+            float[] coef = new float[rows];
+            boolean any = false;
+            for (int r = 0; r < rows; r++) {
+                coef[r] = (float) (rowWeights[from + r] / ((double) sigma * sigma));
+                any |= coef[r] != 0f;
+            }
+            if (!any) {
+                return null;
+            }
+            INDArray coefRow = Nd4jArrays.fromFloats(coef, 1, rows);
+            INDArray coefColumn = Nd4jArrays.fromFloats(coef, rows, 1);
+            INDArray[] g = new INDArray[2 * network.layers()];
+            // first layer: coefficients summed per distinct data row, then one product with those rows
+            int[] distinct = java.util.Arrays.stream(plan.rows(), from, to).distinct().toArray();
+            java.util.Map<Integer, Integer> index = new java.util.HashMap<>();
+            for (int u = 0; u < distinct.length; u++) {
+                index.put(distinct[u], u);
+            }
+            float[] indicator = new float[distinct.length * rows];
+            for (int r = 0; r < rows; r++) {
+                indicator[index.get(plan.rows()[from + r]) * rows + r] = coef[r];
+            }
+            INDArray sums = Nd4jArrays.fromFloats(indicator, distinct.length, rows);
+            INDArray perPoint = sums.mmul(noise[0]);
+            INDArray points = gather(distinct);
+            g[0] = Nd4j.gemm(perPoint, points, true, false);
+            g[1] = coefRow.mmul(noise[0]);
+            Nd4jArrays.release(sums, perPoint, points);
+            for (int l = 1; l < network.layers(); l++) {
+                INDArray scaled = noise[l].mulColumnVector(coefColumn);
+                g[2 * l] = Nd4j.gemm(scaled, inputs[l], true, false);
+                g[2 * l + 1] = coefRow.mmul(noise[l]);
+                Nd4jArrays.release(scaled);
+            }
+            Nd4jArrays.release(coefRow, coefColumn);
+            return g;
+        }
+
+        /** Noise energies, computed by a forward asked for them. */
+        double[] energy() {
+            if (energy == null) {
+                throw new IllegalStateException("noise energies were not computed for this chunk");
+            }
+            return energy;
+        }
+    }
+
+    /** Keeps each chunk's noise and inputs until the gradient is assembled. */
     private final class CpuActivationPass implements ActivationPass {
         private final double[] losses;
-        private final INDArray[][] inputs;
-        private final INDArray[][] noises;
         private final ActivationPlan plan;
+        private List<Chunk> chunks;
 
-        CpuActivationPass(ActivationPlan plan, double[] losses, INDArray[][] inputs, INDArray[][] noises) {
+        CpuActivationPass(ActivationPlan plan, double[] losses, List<Chunk> chunks) {
             this.plan = plan;
             this.losses = losses;
-            this.inputs = inputs;
-            this.noises = noises;
+            this.chunks = chunks;
         }
 
         @Override
@@ -221,85 +410,36 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
 
         @Override
         public void accumulateGradient(double[] rowWeights, float[] gradient) {
-            ActivationPlan p = plan;
-            int n = p.size();
-            // per chunk and layer: G_W = (w * sign * eps / sigma)^T X, G_b = column sums; summed in chunk order
-            List<float[][]> parts = parallel.map(inputs.length, c -> {
-                int from = c * chunkRows;
-                int to = Math.min(n, from + chunkRows);
-                float[] coef = new float[to - from];
-                boolean any = false;
-                for (int r = from; r < to; r++) {
-                    coef[r - from] = (float) (rowWeights[r] / p.sigma());
-                    any |= coef[r - from] != 0f;
-                }
-                if (!any) {
-                    return null;
-                }
-                INDArray coefColumn = Nd4jArrays.fromFloats(coef, to - from, 1);
-                float[][] g = new float[2 * network.layers()][];
-                for (int l = 0; l < network.layers(); l++) {
-                    INDArray e = noises[c][l].mulColumnVector(coefColumn); // w * sign * eps / sigma
-                    g[2 * l] = Nd4jArrays.toFloats(e.transpose().mmul(inputs[c][l]));
-                    float[] ef = Nd4jArrays.toFloats(e);
-                    int out = network.out(l);
-                    float[] gb = new float[out];
-                    for (int r = 0; r < to - from; r++) {
-                        for (int o = 0; o < out; o++) {
-                            gb[o] += ef[r * out + o];
-                        }
-                    }
-                    g[2 * l + 1] = gb;
-                }
-                return g;
-            });
-            for (float[][] g : parts) {
-                if (g == null) {
-                    continue;
-                }
-                for (int l = 0; l < network.layers(); l++) {
-                    add(gradient, network.weightOffset(l), g[2 * l]);
-                    add(gradient, network.biasOffset(l), g[2 * l + 1]);
-                }
+            if (rowWeights.length != plan.size()) {
+                throw new IllegalArgumentException(rowWeights.length + " row weights for a plan of " + plan.size()
+                        + " queries");
             }
-        }
-
-        private void add(float[] target, int offset, float[] values) {
-            for (int k = 0; k < values.length; k++) {
-                target[offset + k] += values[k];
-            }
+            List<Chunk> kept = open();
+            parallel.ordered(kept.size(), c -> kept.get(c).gradient(rowWeights), part -> addParts(gradient, part));
         }
 
         @Override
         public double[] noiseEnergy() {
-            // from the noise kept for the assembly: (sign * eps)^2 = eps^2, no regeneration needed
             double[] e = new double[plan.size()];
-            for (int c = 0; c < noises.length; c++) {
-                int from = c * chunkRows;
-                for (int l = 0; l < network.layers(); l++) {
-                    int out = network.out(l);
-                    float[] buf = Nd4jArrays.toFloats(noises[c][l]);
-                    for (int r = 0; r < buf.length / out; r++) {
-                        double s = 0;
-                        for (int o = 0; o < out; o++) {
-                            float v = buf[r * out + o];
-                            s += (double) v * v;
-                        }
-                        e[from + r] += s - out;
-                    }
-                }
+            for (Chunk chunk : open()) {
+                System.arraycopy(chunk.energy(), 0, e, chunk.from, chunk.size());
             }
             return e;
         }
 
+        private List<Chunk> open() {
+            if (chunks == null) {
+                throw new IllegalStateException("this activation pass is closed");
+            }
+            return chunks;
+        }
+
         @Override
         public void close() {
-            for (INDArray[] chunk : inputs) {
-                java.util.Arrays.fill(chunk, null);
+            if (chunks != null) {
+                chunks.forEach(Chunk::release);
             }
-            for (INDArray[] chunk : noises) {
-                java.util.Arrays.fill(chunk, null);
-            }
+            chunks = null;
         }
     }
 }

@@ -57,4 +57,42 @@ public final class Nd4jArrays {
         ((FloatPointer) c.data().addressPointer()).get(out);
         return out;
     }
+
+    /**
+     * Adds the values of an array in c order to {@code target[offset ..]}; a c-order float array that is not a view
+     * is read in place, without a Java copy.
+     *
+     * @param a the array
+     * @param target updated in place
+     * @param offset where the first value goes
+     */
+    public static void addTo(INDArray a, float[] target, int offset) {
+        if (a.ordering() != 'c' || a.isView() || a.data().dataType() != DataType.FLOAT) {
+            // ND4J returns some results (vectors, size-1 dimensions) as views or in f order: copy those
+            float[] values = toFloats(a);
+            for (int k = 0; k < values.length; k++) {
+                target[offset + k] += values[k];
+            }
+            return;
+        }
+        java.nio.FloatBuffer values = a.data().asNioFloat();
+        int n = (int) a.length();
+        for (int k = 0; k < n; k++) {
+            target[offset + k] += values.get(k);
+        }
+    }
+
+    /**
+     * Frees the native memory of arrays now instead of when the collector gets to their Java objects (ND4J frees
+     * a buffer only then, so without this a step's garbage arrays pile up off-heap). Nulls and views are skipped.
+     *
+     * @param arrays arrays no longer used
+     */
+    public static void release(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
 }

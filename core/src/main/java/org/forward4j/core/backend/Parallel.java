@@ -55,23 +55,72 @@ final class Parallel implements AutoCloseable {
             futures.add(pool.submit(() -> task.apply(index)));
         }
         for (Future<T> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Forward4jException("Interrupted while evaluating queries", e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (c instanceof Error err) {
-                    throw err;
-                }
-                throw new Forward4jException("Query evaluation failed: " + c, c);
-            }
+            out.add(result(f));
         }
         return out;
+    }
+
+    /**
+     * Tasks that may run ahead of the one being committed: enough to keep every thread busy while the calling
+     * thread commits, few enough that memory is that of a handful of tasks.
+     *
+     * @return {@code 2 * threads}
+     */
+    int window() {
+        return 2 * threads;
+    }
+
+    /**
+     * Runs {@code count} tasks in parallel and hands their results to {@code commit} on the calling thread in task
+     * order, each as soon as it and all before it are done. At most {@link #window()} results exist at once, so a
+     * long run of tasks (row chunks of a large plan) needs the memory of a few, and the committed sum has the same
+     * bits for any thread count.
+     *
+     * @param count number of tasks
+     * @param task computes the result of task i
+     * @param commit consumes results in order 0, 1, ...
+     * @param <T> the result type
+     */
+    <T> void ordered(int count, IntFunction<T> task, java.util.function.Consumer<T> commit) {
+        if (pool == null || count <= 1) {
+            for (int i = 0; i < count; i++) {
+                commit.accept(task.apply(i));
+            }
+            return;
+        }
+        java.util.ArrayDeque<Future<T>> inFlight = new java.util.ArrayDeque<>();
+        int next = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                while (next < count && inFlight.size() < window()) {
+                    final int index = next++;
+                    inFlight.add(pool.submit(() -> task.apply(index)));
+                }
+                commit.accept(result(inFlight.poll()));
+            }
+        } finally {
+            for (Future<T> f : inFlight) {
+                f.cancel(true);
+            }
+        }
+    }
+
+    private static <T> T result(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Forward4jException("Interrupted while evaluating queries", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new Forward4jException("Query evaluation failed: " + c, c);
+        }
     }
 
     @Override

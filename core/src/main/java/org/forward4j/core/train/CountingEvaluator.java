@@ -2,8 +2,10 @@ package org.forward4j.core.train;
 
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.WeightPlan;
 
 /**
@@ -67,8 +69,22 @@ final class CountingEvaluator implements QueryEvaluator {
     public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
         queries += plan.size();
         ActivationPass pass = delegate.evaluate(theta, plan);
+        noteNonFinite(plan, pass.losses());
+        return pass;
+    }
+
+    @Override
+    public ActivationResult evaluateAndAssemble(float[] theta, ActivationPlan plan, int[] groupEnds,
+            RowWeigher weigher, float[] gradient, boolean noiseEnergy) {
+        queries += plan.size();
+        ActivationResult result = delegate.evaluateAndAssemble(theta, plan, groupEnds, weigher, gradient,
+                noiseEnergy);
+        noteNonFinite(plan, result.losses());
+        return result;
+    }
+
+    private void noteNonFinite(ActivationPlan plan, double[] losses) {
         if (firstNonFinite == null) {
-            double[] losses = pass.losses();
             for (int r = 0; r < losses.length; r++) {
                 if (!Double.isFinite(losses[r])) {
                     firstNonFinite = "loss " + losses[r] + " for data row " + plan.rows()[r] + " in noise stream "
@@ -77,6 +93,5 @@ final class CountingEvaluator implements QueryEvaluator {
                 }
             }
         }
-        return pass;
     }
 }

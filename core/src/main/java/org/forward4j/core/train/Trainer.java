@@ -272,8 +272,8 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < b; i++) {
             rest[i] = draws[i] - pilot[i];
         }
-        es.run(rest, true);
-        GradientEstimate estimate = es.finish();
+        // the last round and the assembly together: estimators may assemble it as it runs (flat memory in draws)
+        GradientEstimate estimate = es.finish(rest, true);
         long expected = (long) config.queriesPerPoint() * b;
         if (evaluator.queries() != expected || estimate.queries() != expected) {
             throw new PluginContractException("Estimator '" + components.estimatorName() + "' ran "

@@ -8,12 +8,14 @@ import java.util.List;
 import org.forward4j.estimator.Activation;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Networks;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
+import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
@@ -112,6 +114,79 @@ class CpuBackendParityTest {
         for (int r = 0; r < n; r++) {
             assertThat(eg[r]).isCloseTo(er[r], within(1e-4 * Math.max(1, Math.abs(er[r]))));
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"7-13-5,RELU,4", "3-1-2,TANH,1", "20-33-17-4,TANH,64", "20-33-17-4,RELU,3"})
+    void activationPlansAssembledWhileRunningMatchReferenceAndAnyThreadCount(String shape, Activation act,
+            int chunk) {
+        int[] sizes = java.util.Arrays.stream(shape.split("-")).mapToInt(Integer::parseInt).toArray();
+        NetworkObjective o = objective(sizes, act, 9, 6);
+        float[] theta = theta(o.dimension(), 19);
+        // groups of 2, 6 and 4 rows (one point each: same data row), so a group can exceed the chunk
+        int[] groupEnds = {2, 8, 12};
+        int n = 12;
+        int[] rows = new int[n];
+        int[] streams = new int[n];
+        boolean[] neg = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            int g = r < 2 ? 0 : r < 8 ? 1 : 2;
+            rows[r] = 2 * g + 1;
+            streams[r] = r / 2;
+            neg[r] = r % 2 == 1;
+        }
+        ActivationPlan plan = new ActivationPlan(7, 2, 0.05f, rows, streams, neg);
+        // a weigher that needs the whole group: each row minus its group's mean loss
+        RowWeigher weigher = (from, to, losses, weights) -> {
+            double mean = 0;
+            for (int r = from; r < to; r++) {
+                mean += losses[r] / (to - from);
+            }
+            for (int r = from; r < to; r++) {
+                weights[r] = (losses[r] - mean + 0.1 * r) / n;
+            }
+        };
+        float[] gr = new float[o.dimension()];
+        ActivationResult ref = new ReferenceQueryEvaluator(o).evaluateAndAssemble(theta, plan, groupEnds, weigher,
+                gr, true);
+        float[] one = new float[o.dimension()];
+        ActivationResult got = new CpuBackendProvider().create(Settings.of("chunk-rows", Integer.toString(chunk),
+                "threads", "1")).evaluator(o).evaluateAndAssemble(theta, plan, groupEnds, weigher, one, true);
+        float[] two = new float[o.dimension()];
+        ActivationResult got2 = new CpuBackendProvider().create(Settings.of("chunk-rows", Integer.toString(chunk),
+                "threads", "2")).evaluator(o).evaluateAndAssemble(theta, plan, groupEnds, weigher, two, true);
+        assertThat(two).as("1 vs 2 threads").containsExactly(one);
+        assertThat(got2.losses()).containsExactly(got.losses());
+        for (int r = 0; r < n; r++) {
+            double want = ref.losses()[r];
+            assertThat(got.losses()[r]).as("row %d", r).isCloseTo(want, within(1e-5 * Math.max(1, Math.abs(want))));
+            assertThat(got.weights()[r]).as("weight %d", r).isCloseTo(ref.weights()[r], within(1e-5));
+            assertThat(got.noiseEnergy()[r]).as("energy %d", r).isCloseTo(ref.noiseEnergy()[r],
+                    within(1e-4 * Math.max(1, Math.abs(ref.noiseEnergy()[r]))));
+        }
+        double diff = 0;
+        double norm = 0;
+        for (int k = 0; k < gr.length; k++) {
+            diff += (gr[k] - one[k]) * (double) (gr[k] - one[k]);
+            norm += gr[k] * (double) gr[k];
+        }
+        assertThat(norm).isGreaterThan(0.0);
+        assertThat(Math.sqrt(diff)).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
+    }
+
+    @Test
+    void groupEndsThatDoNotPartitionThePlanAreRejected() {
+        NetworkObjective o = objective(new int[] {3, 4, 2}, Activation.RELU, 5, 3);
+        ActivationPlan plan = new ActivationPlan(1, 0, 0.1f, new int[] {0, 1, 2}, new int[] {0, 1, 2},
+                new boolean[3]);
+        float[] g = new float[o.dimension()];
+        QueryEvaluator cpu = cpu(o, 2);
+        assertThatThrownBy(() -> cpu.evaluateAndAssemble(new float[o.dimension()], plan, new int[] {2, 2, 3},
+                (a, b, c, d) -> { }, g, false)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("group end 1 is 2");
+        assertThatThrownBy(() -> cpu.evaluateAndAssemble(new float[o.dimension()], plan, new int[] {1, 2},
+                (a, b, c, d) -> { }, g, false)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("groups end at row 2 but the plan has 3 rows");
     }
 
     @Test

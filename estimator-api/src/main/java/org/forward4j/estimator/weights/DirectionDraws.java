@@ -291,7 +291,6 @@ public final class DirectionDraws {
             variance[i] = dimension * logs[i].meanSquare();
             maxDraws = Math.max(maxDraws, logs[i].size());
         }
-        NoiseStream.Distribution distribution = key.distribution();
         if (mode == DirectionMode.SHARED) {
             // Direction j is shared by every point with a j-th draw: sum its weights first so each direction is
             // regenerated once, w_j = sum_i c_ij / (B A_i).
@@ -307,12 +306,18 @@ public final class DirectionDraws {
                     }
                 }
             }
+            List<int[]> directions = new ArrayList<>();
+            List<Float> weights = new ArrayList<>();
             for (int j = 0; j < maxDraws; j++) {
                 if (weight[j] != 0.0) {
-                    key.stream(j).addScaled(distribution, gradient, 0, dimension, 0, (float) weight[j]);
+                    directions.add(new int[] {j});
+                    weights.add((float) weight[j]);
                 }
             }
+            regenerate(gradient, directions, weights);
         } else {
+            List<int[]> perPoint = new ArrayList<>();
+            List<Float> perPointWeights = new ArrayList<>();
             for (int i = 0; i < b; i++) {
                 if (included[i] == 0) {
                     continue;
@@ -321,13 +326,36 @@ public final class DirectionDraws {
                 for (int j = 0; j < logs[i].size(); j++) {
                     double w = logs[i].coefficient(j) * perDraw;
                     if (logs[i].included(j) && w != 0.0) {
-                        key.stream(mode.direction(i, j)).addScaled(distribution, gradient, 0, dimension, 0,
-                                (float) w);
+                        perPoint.add(new int[] {mode.direction(i, j)});
+                        perPointWeights.add((float) w);
                     }
                 }
             }
+            regenerate(gradient, perPoint, perPointWeights);
         }
         return new GradientEstimate(gradient, included, variance, meanLoss, queries);
+    }
+
+    /** Elements per block of the parallel assembly: a multiple of 8, so blocks start on whole Philox blocks. */
+    static final int ASSEMBLY_BLOCK = 1 << 16;
+
+    /**
+     * {@code gradient += sum_k weights[k] z_{directions[k]}}, regenerating each direction (method.md §5). The
+     * parameter vector is cut into fixed blocks of {@value #ASSEMBLY_BLOCK} elements assembled in parallel on the
+     * common fork-join pool; within a block the directions are added in list order, so every element sees the
+     * same additions in the same order as a serial pass: the result has the same bits for any number of cores.
+     */
+    private void regenerate(float[] gradient, List<int[]> directions, List<Float> weights) {
+        NoiseStream.Distribution distribution = key.distribution();
+        int blocks = (dimension + ASSEMBLY_BLOCK - 1) / ASSEMBLY_BLOCK;
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(block -> {
+            int start = block * ASSEMBLY_BLOCK;
+            int len = Math.min(ASSEMBLY_BLOCK, dimension - start);
+            for (int k = 0; k < directions.size(); k++) {
+                key.stream(directions.get(k)[0]).addScaled(distribution, gradient, start, len, start,
+                        weights.get(k));
+            }
+        });
     }
 
     private void checkRecorded() {

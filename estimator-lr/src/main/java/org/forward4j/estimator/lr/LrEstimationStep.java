@@ -5,10 +5,12 @@ import java.util.Arrays;
 import java.util.List;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.plugin.InvalidConfigurationException;
 
@@ -19,7 +21,11 @@ import org.forward4j.plugin.InvalidConfigurationException;
  * rounds, so the pilot is draw 0. A draw is one query, or with antithetic pairs two queries with noise
  * {@code +eps} and {@code -eps}. Each {@link #run} builds one {@link ActivationPlan} for all its queries and
  * evaluates it once; the resulting pass stays open until {@link #finish()}, because the weights of the gradient
- * assembly depend on the final draw counts A_i and on baselines that use later rounds.
+ * assembly depend on the final draw counts A_i and on baselines that use later rounds. The last round, run by
+ * {@link #finish(int[], boolean)}, is different: once a point's rows in it are evaluated everything its weights
+ * depend on is known, so each point's rows form one group of
+ * {@link org.forward4j.estimator.QueryEvaluator#evaluateAndAssemble} and the backend assembles chunk by chunk
+ * without keeping the round's activations (method.md §6: memory flat in the number of draws).
  *
  * <p><b>Estimate.</b> {@code g = (1/B) sum_i (1/A_i) sum_{j included} g_ij}, where for a single query
  * {@code g_ij = (L_ij - b_ij) sign eps / s x^T} per layer, and for a pair g_ij is the mean of its two queries'
@@ -57,8 +63,17 @@ final class LrEstimationStep implements EstimationStep {
     /** Batches must be smaller than this so that {@code i * 65536 + j} fits a non-negative int. */
     static final int MAX_BATCH = 32768;
 
-    /** One evaluated round: its pass, stays open until finish. Units (draws) occupy m consecutive rows. */
-    private record Round(ActivationPass pass, double[] losses, int[] unitPoint, boolean included) {
+    /**
+     * One evaluated round. Units (draws) occupy m consecutive rows. A round run by {@link #run} keeps its pass open
+     * until finish; the last round of {@link #finish(int[], boolean)} is assembled while it runs, so it has no pass
+     * ({@code pass == null}) and brings its noise energies instead.
+     */
+    private record Round(ActivationPass pass, double[] losses, int[] unitPoint, boolean included,
+            double[] energy) {
+    }
+
+    /** The queries of one round: plan arrays, the point of each unit, and where each point's rows end. */
+    private record RoundPlan(int[] rows, int[] streams, boolean[] negate, int[] unitPoint, int[] groupEnds) {
     }
 
     private final LrGradientEstimator owner;
@@ -90,13 +105,130 @@ final class LrEstimationStep implements EstimationStep {
 
     @Override
     public void run(int[] draws, boolean includeInEstimate) {
+        checkOpen();
+        RoundPlan rp = plan(draws);
+        if (rp == null) {
+            return;
+        }
+        ActivationPass pass;
+        try {
+            pass = context.evaluator().evaluate(context.theta(), activationPlan(rp));
+        } catch (RuntimeException e) {
+            abandon();
+            throw e;
+        }
+        double[] losses = pass.losses();
+        rounds.add(new Round(pass, losses, rp.unitPoint(), includeInEstimate, null));
+        queries += losses.length;
+        for (int r = 0; r < losses.length; r++) {
+            int i = rp.unitPoint()[r / perDraw];
+            lossSum[i] += losses[r];
+            lossCount[i]++;
+        }
+        advance(draws, includeInEstimate);
+    }
+
+    /**
+     * The last round, assembled while it runs: its row weights need the final draw counts and the point's losses
+     * in every round, and both are known once a point's rows of this round are evaluated, because they form one
+     * group. The backend then drops each chunk's activations as soon as it is assembled.
+     */
+    @Override
+    public GradientEstimate finish(int[] draws, boolean includeInEstimate) {
+        checkOpen();
+        RoundPlan rp = plan(draws);
+        if (rp == null) {
+            return finish();
+        }
+        boolean loo = owner.baseline() == Baseline.LOO;
+        int[] finalIncluded = included.clone();
+        if (includeInEstimate) {
+            for (int i = 0; i < batch; i++) {
+                finalIncluded[i] += draws[i];
+            }
+        }
+        double[] priorSum = lossSum.clone();
+        int[] priorCount = lossCount.clone();
+        int[] unitPoint = rp.unitPoint();
+        RowWeigher weigher = (from, to, losses, weights) -> {
+            int i = unitPoint[from / perDraw];
+            double total = priorSum[i] + groupSum(losses, from, to);
+            int others = priorCount[i] + (to - from) - perDraw;
+            double scale = includeInEstimate ? 1.0 / ((double) batch * finalIncluded[i] * perDraw) : 0.0;
+            for (int first = from; first < to; first += perDraw) {
+                double unitSum = 0;
+                for (int q = 0; q < perDraw; q++) {
+                    unitSum += losses[first + q];
+                }
+                double base = loo && others > 0 ? (total - unitSum) / others : 0.0;
+                for (int q = 0; q < perDraw; q++) {
+                    weights[first + q] = (losses[first + q] - base) * scale;
+                }
+            }
+        };
+        float[] gradient = new float[objective.dimension()];
+        ActivationResult result;
+        try {
+            result = context.evaluator().evaluateAndAssemble(context.theta(), activationPlan(rp), rp.groupEnds(),
+                    weigher, gradient, owner.learnSigma() && includeInEstimate);
+        } catch (RuntimeException e) {
+            abandon();
+            throw e;
+        }
+        double[] losses = result.losses();
+        int from = 0;
+        for (int end : rp.groupEnds()) {
+            // the same sum, in the same order, as the weigher's, so the assembly below sees identical baselines
+            int i = unitPoint[from / perDraw];
+            lossSum[i] = priorSum[i] + groupSum(losses, from, end);
+            lossCount[i] += end - from;
+            from = end;
+        }
+        queries += losses.length;
+        rounds.add(new Round(null, losses, unitPoint, includeInEstimate, result.noiseEnergy()));
+        advance(draws, includeInEstimate);
+        done = true;
+        try {
+            return assemble(gradient);
+        } finally {
+            closeAll();
+        }
+    }
+
+    private static double groupSum(double[] losses, int from, int to) {
+        double sum = 0;
+        for (int r = from; r < to; r++) {
+            sum += losses[r];
+        }
+        return sum;
+    }
+
+    private void checkOpen() {
         if (done) {
             throw new IllegalStateException("this lr estimation step has finished (or failed); begin a new one");
         }
+    }
+
+    private ActivationPlan activationPlan(RoundPlan rp) {
+        return new ActivationPlan(context.seed(), context.step(), sigma, rp.rows(), rp.streams(), rp.negate());
+    }
+
+    private void advance(int[] draws, boolean includeInEstimate) {
+        for (int i = 0; i < batch; i++) {
+            nextDraw[i] += draws[i];
+            if (includeInEstimate) {
+                included[i] += draws[i];
+            }
+        }
+    }
+
+    /** Validates a round's draws and lays out its queries point by point; null when it has none. */
+    private RoundPlan plan(int[] draws) {
         if (draws.length != batch) {
             throw new IllegalArgumentException("draws has " + draws.length + " entries for a batch of " + batch);
         }
         int units = 0;
+        int groups = 0;
         for (int i = 0; i < batch; i++) {
             if (draws[i] < 0) {
                 throw new IllegalArgumentException("negative draw count " + draws[i] + " for point " + i);
@@ -107,16 +239,19 @@ final class LrEstimationStep implements EstimationStep {
                         + "; lower the query budget or the allocator's maximum draws per point");
             }
             units += draws[i];
+            groups += draws[i] > 0 ? 1 : 0;
         }
         if (units == 0) {
-            return;
+            return null;
         }
         int n = units * perDraw;
         int[] rows = new int[n];
         int[] streams = new int[n];
         boolean[] negate = new boolean[n];
         int[] unitPoint = new int[units];
+        int[] groupEnds = new int[groups];
         int u = 0;
+        int g = 0;
         for (int i = 0; i < batch; i++) {
             for (int k = 0; k < draws[i]; k++, u++) {
                 unitPoint[u] = i;
@@ -128,29 +263,11 @@ final class LrEstimationStep implements EstimationStep {
                     negate[r] = q == 1;
                 }
             }
-        }
-        ActivationPass pass;
-        try {
-            pass = context.evaluator().evaluate(context.theta(),
-                    new ActivationPlan(context.seed(), context.step(), sigma, rows, streams, negate));
-        } catch (RuntimeException e) {
-            abandon();
-            throw e;
-        }
-        double[] losses = pass.losses();
-        rounds.add(new Round(pass, losses, unitPoint, includeInEstimate));
-        queries += n;
-        for (int r = 0; r < n; r++) {
-            int i = unitPoint[r / perDraw];
-            lossSum[i] += losses[r];
-            lossCount[i]++;
-        }
-        for (int i = 0; i < batch; i++) {
-            nextDraw[i] += draws[i];
-            if (includeInEstimate) {
-                included[i] += draws[i];
+            if (draws[i] > 0) {
+                groupEnds[g++] = u * perDraw;
             }
         }
+        return new RoundPlan(rows, streams, negate, unitPoint, groupEnds);
     }
 
     @Override
@@ -168,27 +285,27 @@ final class LrEstimationStep implements EstimationStep {
 
     @Override
     public GradientEstimate finish() {
-        if (done) {
-            throw new IllegalStateException("this lr estimation step has finished (or failed); begin a new one");
-        }
+        checkOpen();
         done = true;
         try {
-            return assemble();
+            return assemble(new float[objective.dimension()]);
         } finally {
             closeAll();
         }
     }
 
-    private GradientEstimate assemble() {
+    /** Adds the kept rounds' terms to {@code gradient} (a streamed last round is in it already). */
+    private GradientEstimate assemble(float[] gradient) {
         boolean loo = owner.baseline() == Baseline.LOO;
         boolean learn = owner.learnSigma();
-        float[] gradient = new float[objective.dimension()];
         double[] squaredWeight = new double[batch];
         double sigmaGradient = 0;
         for (Round round : rounds) {
             double[] losses = round.losses();
             double[] weights = new double[losses.length];
-            double[] energy = learn && round.included() ? round.pass().noiseEnergy() : null;
+            boolean streamed = round.pass() == null;
+            double[] energy = !learn || !round.included() ? null
+                    : streamed ? round.energy() : round.pass().noiseEnergy();
             boolean any = false;
             for (int u = 0; u < round.unitPoint().length; u++) {
                 int i = round.unitPoint()[u];
@@ -214,7 +331,7 @@ final class LrEstimationStep implements EstimationStep {
                 }
                 any = true;
             }
-            if (any) {
+            if (any && !streamed) {
                 round.pass().accumulateGradient(weights, gradient);
             }
         }
@@ -254,6 +371,9 @@ final class LrEstimationStep implements EstimationStep {
     private void closeAll() {
         RuntimeException first = null;
         for (Round round : rounds) {
+            if (round.pass() == null) {
+                continue;
+            }
             try {
                 round.pass().close();
             } catch (RuntimeException e) {

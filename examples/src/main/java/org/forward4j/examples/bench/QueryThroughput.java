@@ -31,8 +31,9 @@ import org.forward4j.plugin.InvalidConfigurationException;
  * mini-batch of an MLP, and the plain forward pass that is their physical limit, both through the same {@code cpu}
  * backend evaluator.
  *
- * <p><b>Estimator step.</b> {@code begin}, one {@code run} with the same number of draws for every point (the
- * uniform allocation, no pilot round) and {@code finish}: planning, batched evaluation and gradient assembly, the
+ * <p><b>Estimator step.</b> {@code begin}, then {@code finish(draws, true)} with the same number of draws for every
+ * point (the uniform allocation, no pilot round; the call the trainer ends each step with, so estimators may
+ * assemble while evaluating): planning, batched evaluation and gradient assembly, the
  * whole cost of a step except the optimiser and the allocator. Each step uses the next step number, so its noise is
  * fresh; the parameters and the batch stay fixed.
  *
@@ -328,8 +329,7 @@ public final class QueryThroughput implements AutoCloseable {
          */
         public GradientEstimate step() {
             EstimationStep es = estimator.begin(new StepContext(evaluator, theta, batch, seed, step++));
-            es.run(draws, true);
-            return es.finish();
+            return es.finish(draws, true);
         }
     }
 
