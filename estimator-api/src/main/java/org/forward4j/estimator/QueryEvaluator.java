@@ -80,6 +80,75 @@ public interface QueryEvaluator {
     }
 
     /**
+     * Evaluates weight-perturbation queries and adds {@code c_j z_j} to {@code gradient} for every direction j of
+     * the plan, with {@code c_j} from {@code weigher} once the queries on j have run (method.md §2, §5). A backend
+     * that holds {@code z_j} while it evaluates adds the term then, so the direction is generated once; the result
+     * equals {@code evaluate(theta, plan)} followed by {@code gradient += c_j z_j} in run order. Queries with scale
+     * 0 (clean evaluations) belong to no direction's term: a run of them is not weighed.
+     *
+     * <p>The default implementation evaluates the plan, then regenerates each direction with a non-zero
+     * coefficient; the {@code cpu} backend overrides it.
+     *
+     * @param theta the current parameters (length d; read-only)
+     * @param plan the queries; each maximal run of consecutive queries on one direction is weighed once
+     * @param weigher gives each direction its coefficient
+     * @param gradient a flat vector of length d, updated in place
+     * @return {@code losses[q][k]} as from {@link #evaluate(float[], WeightPlan)}
+     */
+    default double[][] evaluateAndCombine(float[] theta, WeightPlan plan, DirectionWeigher weigher,
+            float[] gradient) {
+        double[][] losses = evaluate(theta, plan);
+        for (int[] run : directionRuns(plan)) {
+            WeightQuery first = plan.queries().get(run[0]);
+            if (!perturbs(plan, run)) {
+                continue;
+            }
+            double c = weigher.weight(run[0], run[1], losses);
+            if (c != 0.0) {
+                plan.stream(first.direction()).addScaled(plan.distribution(), gradient, 0, gradient.length, 0,
+                        (float) c);
+            }
+        }
+        return losses;
+    }
+
+    /**
+     * The maximal runs of consecutive queries on one direction, as {@code {from, to}} query ranges.
+     *
+     * @param plan the plan
+     * @return the runs in plan order
+     */
+    static java.util.List<int[]> directionRuns(WeightPlan plan) {
+        java.util.List<int[]> runs = new java.util.ArrayList<>();
+        java.util.List<WeightQuery> queries = plan.queries();
+        for (int q = 0; q < queries.size(); q++) {
+            int[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (last != null && queries.get(last[0]).direction() == queries.get(q).direction()) {
+                last[1] = q + 1;
+            } else {
+                runs.add(new int[] {q, q + 1});
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * Whether a run perturbs the parameters at all (some query has a non-zero scale).
+     *
+     * @param plan the plan
+     * @param run a run from {@link #directionRuns(WeightPlan)}
+     * @return false for a run of clean queries only
+     */
+    static boolean perturbs(WeightPlan plan, int[] run) {
+        for (int q = run[0]; q < run[1]; q++) {
+            if (plan.queries().get(q).scale() != 0f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Checks that group ends partition {@code 0..rows-1} into non-empty runs.
      *
      * @param groupEnds exclusive ends, strictly increasing

@@ -78,6 +78,27 @@ class PhiloxTest {
     }
 
     @Test
+    void rademacherElementsAreTheDocumentedBitsOfTheirBlock() {
+        long seed = 0xABCDEF0123L;
+        int[] w = new int[4];
+        for (int[] range : new int[][] {{0, 1000}, {37, 5}, {127, 3}, {31, 66}, {1_000_003, 4097}}) {
+            NoiseStream s = new NoiseStream(seed, 4, 9, 2);
+            float[] got = new float[range[1]];
+            s.fill(NoiseStream.Distribution.RADEMACHER, got, 0, range[1], range[0]);
+            float[] added = new float[range[1]];
+            java.util.Arrays.fill(added, 1f);
+            s.addScaled(NoiseStream.Distribution.RADEMACHER, added, 0, range[1], range[0], 0.5f);
+            for (int i = 0; i < range[1]; i++) {
+                long k = range[0] + i;
+                Philox.block((int) (k >>> 7), 2, 9, 4, (int) seed, (int) (seed >>> 32), w);
+                int bit = (w[(int) ((k >>> 5) & 3)] >>> (k & 31)) & 1;
+                assertThat(got[i]).as("element %d, seed %d", k, seed).isEqualTo(bit == 0 ? 1f : -1f);
+                assertThat(added[i]).as("element %d, seed %d", k, seed).isEqualTo(1f + 0.5f * got[i]);
+            }
+        }
+    }
+
+    @Test
     void gaussianMomentsMatchStandardNormal() {
         long seed = 20261130L;
         int n = 400_000;

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
 import org.forward4j.estimator.ActivationResult;
+import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Objective;
@@ -159,6 +160,15 @@ public final class CountingQueryEvaluator implements QueryEvaluator {
         weightPlans++;
         weightPlanHistory.add(plan);
         return delegate.evaluate(theta, plan);
+    }
+
+    @Override
+    public double[][] evaluateAndCombine(float[] theta, WeightPlan plan, DirectionWeigher weigher,
+            float[] gradient) {
+        queries += plan.queryCount();
+        weightPlans++;
+        weightPlanHistory.add(plan);
+        return delegate.evaluateAndCombine(theta, plan, weigher, gradient);
     }
 
     @Override

@@ -240,10 +240,16 @@ final class NetworkKernel extends Kernel {
         return v;
     }
 
-    /** Rademacher elements of {@link #word} into {@link #gauss}: +1 when the lowest bit is 0. */
-    void rademacher() {
+    /**
+     * Rademacher elements {@code k .. k+3} ({@code k} a multiple of 4) of stream (tensor, draw) into {@link #gauss},
+     * as NoiseStream lays them out: bit {@code k % 32} of word {@code (k / 32) % 4} of Philox block {@code k / 128},
+     * +1 when the bit is 0. The four elements share one word.
+     */
+    void rademacher(int k, int tensor, int draw) {
+        philox(k >>> 7, tensor, draw, step, key0, key1);
+        int w = word[(k >>> 5) & 3];
         for (int e = 0; e < 4; e++) {
-            gauss[e] = (word[e] & 1) == 0 ? 1f : -1f;
+            gauss[e] = ((w >>> ((k + e) & 31)) & 1) == 0 ? 1f : -1f;
         }
     }
 
@@ -275,11 +281,11 @@ final class NetworkKernel extends Kernel {
             float scale = slotScale[slot];
             clearGauss();
             if (scale != 0f) {
-                philox(blk, 0, slotDir[slot], step, key0, key1);
                 if (gaussian == 1) {
+                    philox(blk, 0, slotDir[slot], step, key0, key1);
                     boxMuller();
                 } else {
-                    rademacher();
+                    rademacher(k, 0, slotDir[slot]);
                 }
             }
             int base = slot * dim;
@@ -654,13 +660,14 @@ final class NetworkKernel extends Kernel {
         int gid = getGlobalId();
         if (gid < count) {
             int k = noiseStart + gid;
-            philox(k >>> 2, noiseTensor, noiseDraw, step, key0, key1);
             int e = k & 3;
-            noiseWords[gid] = word[e];
             if (gaussian == 1) {
+                philox(k >>> 2, noiseTensor, noiseDraw, step, key0, key1);
+                noiseWords[gid] = word[e];
                 boxMuller();
             } else {
-                rademacher();
+                rademacher(k - e, noiseTensor, noiseDraw);
+                noiseWords[gid] = word[(k >>> 5) & 3];
             }
             noiseValues[gid] = gauss[e];
         }

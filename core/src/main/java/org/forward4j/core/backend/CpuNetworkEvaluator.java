@@ -5,6 +5,7 @@ import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
 import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.DenseNetwork;
+import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Networks;
 import org.forward4j.estimator.Objective;
@@ -38,6 +39,11 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     private final ThreadLocal<float[]> noiseBuffers = new ThreadLocal<>();
     private final ThreadLocal<float[]> perturbedBuffers = new ThreadLocal<>();
     private final ThreadLocal<float[]> directionBuffers = new ThreadLocal<>();
+    /** Each worker's parameter buffers for weight queries: refilled per query instead of allocated. */
+    private final ThreadLocal<Layers> threadLayers = new ThreadLocal<>();
+    /** Copies of directions waiting for their term to be added (reused across plans: no garbage per direction). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spareDirections =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     CpuNetworkEvaluator(NetworkObjective objective, int chunkRows, Parallel parallel) {
         this.parallel = parallel;
@@ -60,22 +66,36 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
 
     @Override
     public double[][] evaluate(float[] theta, WeightPlan plan) {
+        return weightPlan(theta, plan, null, null);
+    }
+
+    /**
+     * Each run of queries on one direction is one task that generates the direction once, evaluates the run, asks
+     * the weigher for its coefficient and hands {@code (c_j, z_j)} to the calling thread, which adds the terms in
+     * run order (bit-identical for any thread count); no direction is generated a second time for the assembly.
+     */
+    @Override
+    public double[][] evaluateAndCombine(float[] theta, WeightPlan plan, DirectionWeigher weigher,
+            float[] gradient) {
+        if (gradient.length != network.dimension()) {
+            throw new IllegalArgumentException("gradient has " + gradient.length + " entries for "
+                    + network.dimension() + " parameters");
+        }
+        return weightPlan(theta, plan, weigher, gradient);
+    }
+
+    /** One direction's term {@code c z} waiting to be added. */
+    private record Term(float coefficient, float[] direction) {
+    }
+
+    private double[][] weightPlan(float[] theta, WeightPlan plan, DirectionWeigher weigher, float[] gradient) {
         int d = network.dimension();
         List<WeightQuery> queries = plan.queries();
         double[][] out = new double[queries.size()][];
         // one task per run of consecutive queries on one direction: the direction is generated once per task
-        List<int[]> groups = new java.util.ArrayList<>();
-        for (int q = 0; q < queries.size(); q++) {
-            WeightQuery wq = queries.get(q);
-            int[] last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
-            if (last != null && queries.get(last[0]).direction() == wq.direction()) {
-                last[1] = q + 1;
-            } else {
-                groups.add(new int[] {q, q + 1});
-            }
-        }
-        parallel.map(groups.size(), g -> {
-            int[] range = groups.get(g);
+        List<int[]> runs = QueryEvaluator.directionRuns(plan);
+        java.util.function.IntFunction<Term> task = g -> {
+            int[] range = runs.get(g);
             // per-thread buffers: a query's perturbed parameters live only until its rows are evaluated
             float[] z = null;
             float[] perturbed = buffer(perturbedBuffers, d);
@@ -93,27 +113,62 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                         perturbed[k] = theta[k] + s * z[k];
                     }
                 }
-                Layers layers = new Layers(perturbed);
-                int[] rows = wq.rows();
-                double[] losses = new double[rows.length];
-                for (int from = 0; from < rows.length; from += chunkRows) {
-                    int to = Math.min(rows.length, from + chunkRows);
-                    int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
-                    INDArray x = gather(chunk);
-                    for (int l = 0; l < network.layers(); l++) {
-                        INDArray v = layers.affine(l, x);
-                        Nd4jArrays.release(x);
-                        x = l < network.layers() - 1 ? activate(v) : v;
-                    }
-                    losses(x, chunk, losses, from);
-                    Nd4jArrays.release(x);
-                }
-                layers.release();
-                out[q] = losses;
+                out[q] = forward(perturbed, wq.rows());
             }
-            return null;
-        });
+            if (weigher == null || z == null) {
+                return null;
+            }
+            double c = weigher.weight(range[0], range[1], out);
+            if (c == 0.0) {
+                return null;
+            }
+            float[] copy = spareDirections.poll();
+            if (copy == null || copy.length != d) {
+                copy = new float[d];
+            }
+            System.arraycopy(z, 0, copy, 0, d);
+            return new Term((float) c, copy);
+        };
+        if (weigher == null) {
+            parallel.map(runs.size(), task);
+        } else {
+            parallel.ordered(runs.size(), task, term -> {
+                if (term != null) {
+                    float c = term.coefficient();
+                    float[] z = term.direction();
+                    for (int k = 0; k < d; k++) {
+                        gradient[k] += c * z[k];
+                    }
+                    spareDirections.add(z);
+                }
+            });
+        }
         return out;
+    }
+
+    /** Losses of {@code rows} under parameters {@code params}, in row chunks, in this thread's layer buffers. */
+    private double[] forward(float[] params, int[] rows) {
+        Layers layers = threadLayers.get();
+        if (layers == null) {
+            layers = new Layers(params);
+            threadLayers.set(layers);
+        } else {
+            layers.fill(params);
+        }
+        double[] losses = new double[rows.length];
+        for (int from = 0; from < rows.length; from += chunkRows) {
+            int to = Math.min(rows.length, from + chunkRows);
+            int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
+            INDArray x = gather(chunk);
+            for (int l = 0; l < network.layers(); l++) {
+                INDArray v = layers.affine(l, x);
+                Nd4jArrays.release(x);
+                x = l < network.layers() - 1 ? activate(v) : v;
+            }
+            losses(x, chunk, losses, from);
+            Nd4jArrays.release(x);
+        }
+        return losses;
     }
 
     @Override
@@ -134,7 +189,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     /**
      * Chunks of whole groups, each run as forward, weights, assembly, after which its activations are dropped; the
      * chunks' gradient terms are added in chunk order on the calling thread (bit-identical for any thread count)
-     * with at most {@link Parallel#window()} chunks in flight. Memory is therefore that of the rows in flight, not
+     * with at most one chunk per thread alive. Memory is therefore that of the rows in flight, not
      * of the plan. Groups are packed into chunks of at most {@code chunkRows} rows; a group larger than that is a
      * chunk of its own.
      */
@@ -162,7 +217,9 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
             }
         }
         chunks.add(new int[] {first, groupEnds.length});
-        parallel.ordered(chunks.size(), c -> {
+        // one chunk per thread alive at a time: a chunk's terms (a full gradient's size) dominate its memory, so
+        // this keeps the step's memory the same whether the plan has 2 chunks or 200
+        parallel.ordered(chunks.size(), parallel.threads(), c -> {
             int[] span = chunks.get(c);
             int from = span[0] == 0 ? 0 : groupEnds[span[0] - 1];
             Chunk chunk = new Chunk(plan, from, groupEnds[span[1] - 1]);
@@ -245,6 +302,15 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                         network.out(l), network.in(l));
                 b[l] = Nd4jArrays.fromRange(params, network.biasOffset(l), network.out(l), 1, network.out(l));
             }
+        }
+
+        /** Overwrites the layers with another parameter vector (reusing the native buffers). */
+        Layers fill(float[] params) {
+            for (int l = 0; l < w.length; l++) {
+                Nd4jArrays.copyInto(params, network.weightOffset(l), w[l]);
+                Nd4jArrays.copyInto(params, network.biasOffset(l), b[l]);
+            }
+            return this;
         }
 
         /** Frees the parameters' native buffers; the layers are unusable afterwards. */
@@ -415,7 +481,8 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                         + " queries");
             }
             List<Chunk> kept = open();
-            parallel.ordered(kept.size(), c -> kept.get(c).gradient(rowWeights), part -> addParts(gradient, part));
+            parallel.ordered(kept.size(), parallel.threads(), c -> kept.get(c).gradient(rowWeights),
+                    part -> addParts(gradient, part));
         }
 
         @Override

@@ -95,4 +95,18 @@ public final class Nd4jArrays {
             }
         }
     }
+
+    /**
+     * Overwrites a c-order float array (not a view) with {@code src[off .. off + a.length())}.
+     *
+     * @param src the values
+     * @param off first value
+     * @param a the array, updated in place
+     */
+    public static void copyInto(float[] src, int off, INDArray a) {
+        if (a.ordering() != 'c' || a.isView() || a.data().dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("copyInto needs a c-order float array that is not a view");
+        }
+        ((FloatPointer) a.data().addressPointer()).put(src, off, (int) a.length());
+    }
 }

@@ -82,6 +82,20 @@ final class Parallel implements AutoCloseable {
      * @param <T> the result type
      */
     <T> void ordered(int count, IntFunction<T> task, java.util.function.Consumer<T> commit) {
+        ordered(count, window(), task, commit);
+    }
+
+    /**
+     * {@link #ordered(int, IntFunction, java.util.function.Consumer)} with an explicit bound on the results alive at
+     * once (running, finished or being committed): a task is submitted only when fewer than {@code window} are.
+     *
+     * @param count number of tasks
+     * @param window at most this many results exist at once, at least 1
+     * @param task computes the result of task i
+     * @param commit consumes results in order 0, 1, ...
+     * @param <T> the result type
+     */
+    <T> void ordered(int count, int window, IntFunction<T> task, java.util.function.Consumer<T> commit) {
         if (pool == null || count <= 1) {
             for (int i = 0; i < count; i++) {
                 commit.accept(task.apply(i));
@@ -92,11 +106,13 @@ final class Parallel implements AutoCloseable {
         int next = 0;
         try {
             for (int i = 0; i < count; i++) {
-                while (next < count && inFlight.size() < window()) {
+                while (next < count && inFlight.size() < Math.max(1, window)) {
                     final int index = next++;
                     inFlight.add(pool.submit(() -> task.apply(index)));
                 }
-                commit.accept(result(inFlight.poll()));
+                // the polled result is alive until committed: the next task is submitted only after that
+                commit.accept(result(inFlight.peek()));
+                inFlight.poll();
             }
         } finally {
             for (Future<T> f : inFlight) {

@@ -3,6 +3,7 @@ package org.forward4j.core.train;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
 import org.forward4j.estimator.ActivationResult;
+import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.RowWeigher;
@@ -45,6 +46,11 @@ final class CountingEvaluator implements QueryEvaluator {
     public double[][] evaluate(float[] theta, WeightPlan plan) {
         queries += plan.queryCount();
         double[][] out = delegate.evaluate(theta, plan);
+        noteNonFinite(plan, out);
+        return out;
+    }
+
+    private void noteNonFinite(WeightPlan plan, double[][] out) {
         if (firstNonFinite == null) {
             for (int q = 0; q < out.length && firstNonFinite == null; q++) {
                 for (int k = 0; k < out[q].length; k++) {
@@ -57,6 +63,14 @@ final class CountingEvaluator implements QueryEvaluator {
                 }
             }
         }
+    }
+
+    @Override
+    public double[][] evaluateAndCombine(float[] theta, WeightPlan plan, DirectionWeigher weigher,
+            float[] gradient) {
+        queries += plan.queryCount();
+        double[][] out = delegate.evaluateAndCombine(theta, plan, weigher, gradient);
+        noteNonFinite(plan, out);
         return out;
     }
 

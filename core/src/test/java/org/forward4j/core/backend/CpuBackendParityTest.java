@@ -10,6 +10,7 @@ import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
 import org.forward4j.estimator.ActivationResult;
 import org.forward4j.estimator.DenseNetwork;
+import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Networks;
 import org.forward4j.estimator.Objective;
@@ -172,6 +173,51 @@ class CpuBackendParityTest {
         }
         assertThat(norm).isGreaterThan(0.0);
         assertThat(Math.sqrt(diff)).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"7-13-5,RELU,3", "20-33-17-4,TANH,2"})
+    void directionTermsAddedWhileEvaluatingMatchRegenerationAndAnyThreadCount(String shape, Activation act,
+            int chunk) {
+        int[] sizes = java.util.Arrays.stream(shape.split("-")).mapToInt(Integer::parseInt).toArray();
+        NetworkObjective o = objective(sizes, act, 11, 5);
+        float[] theta = theta(o.dimension(), 21);
+        List<WeightQuery> queries = new java.util.ArrayList<>();
+        for (int j = 0; j < 6; j++) {
+            int[] rows = {j, (j + 3) % 11, 10};
+            queries.add(new WeightQuery(j, 1e-2f, rows));
+            queries.add(new WeightQuery(j, -1e-2f, rows));
+        }
+        queries.add(new WeightQuery(99, 0f, new int[] {1, 2})); // a clean run: never weighed
+        WeightPlan plan = new WeightPlan(42, 3, NoiseStream.Distribution.GAUSSIAN, queries);
+        DirectionWeigher weigher = (from, to, losses) -> {
+            double c = 0;
+            for (int k = 0; k < losses[from].length; k++) {
+                c += (losses[from][k] - losses[from + 1][k]) / 2e-2;
+            }
+            return from == 4 ? 0.0 : c; // direction 2 adds nothing
+        };
+        float[] want = new float[o.dimension()];
+        double[][] ref = new ReferenceQueryEvaluator(o).evaluateAndCombine(theta, plan, weigher, want);
+        float[][] got = new float[2][o.dimension()];
+        for (int t = 1; t <= 2; t++) {
+            double[][] losses = new CpuBackendProvider().create(Settings.of("chunk-rows", Integer.toString(chunk),
+                    "threads", Integer.toString(t))).evaluator(o).evaluateAndCombine(theta, plan, weigher, got[t - 1]);
+            for (int q = 0; q < ref.length; q++) {
+                for (int k = 0; k < ref[q].length; k++) {
+                    assertThat(losses[q][k]).isCloseTo(ref[q][k], within(1e-5 * Math.max(1, Math.abs(ref[q][k]))));
+                }
+            }
+        }
+        assertThat(got[1]).as("1 vs 2 threads").containsExactly(got[0]);
+        double diff = 0;
+        double norm = 0;
+        for (int k = 0; k < want.length; k++) {
+            diff += (want[k] - got[0][k]) * (double) (want[k] - got[0][k]);
+            norm += want[k] * (double) want[k];
+        }
+        assertThat(norm).isGreaterThan(0.0);
+        assertThat(Math.sqrt(diff)).isLessThanOrEqualTo(1e-4 * Math.sqrt(norm));
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.WeightPlan;
@@ -56,8 +57,13 @@ public final class DirectionDraws {
     private final DrawLog[] logs;
     /** Each point's draw count once the last planned round is recorded. */
     private final int[] planned;
+    /** Per point: the first draw whose term the evaluator already added (evaluateLast); MAX_VALUE if none. */
+    private final int[] combinedFrom;
+    /** Terms the evaluator added during {@link #evaluateLast}; the estimate starts from them. */
+    private final float[] combined;
     private long queries;
     private boolean finished;
+    private boolean lastRoundRun;
 
     /**
      * Starts the draws of a step; an estimator's {@code begin} creates one, so that a mismatch is reported before
@@ -95,6 +101,9 @@ public final class DirectionDraws {
             logs[i] = new DrawLog();
         }
         this.planned = new int[logs.length];
+        this.combinedFrom = new int[logs.length];
+        this.combined = new float[dimension];
+        Arrays.fill(combinedFrom, Integer.MAX_VALUE);
     }
 
     /**
@@ -131,6 +140,10 @@ public final class DirectionDraws {
      */
     public List<Group> round(int[] draws) {
         checkOpen();
+        if (lastRoundRun) {
+            throw new IllegalStateException(component + " ran its last round (evaluateLast); only finish() may "
+                    + "follow");
+        }
         checkRecorded();
         int[] end = validate(draws);
         int[] rows = context.rows();
@@ -217,6 +230,11 @@ public final class DirectionDraws {
         }
         WeightPlan plan = new WeightPlan(context.seed(), context.step(), key.distribution(), queries);
         double[][] losses = context.evaluator().evaluate(context.theta(), plan);
+        checkLosses(plan, losses);
+        return losses;
+    }
+
+    private void checkLosses(WeightPlan plan, double[][] losses) {
         boolean ok = losses != null && losses.length == plan.queries().size();
         for (int q = 0; ok && q < losses.length; q++) {
             ok = losses[q] != null && losses[q].length == plan.queries().get(q).rows().length;
@@ -228,6 +246,91 @@ public final class DirectionDraws {
                     + " rows); it must return one loss per row of every query");
         }
         this.queries += plan.queryCount();
+    }
+
+    /**
+     * The coefficients {@code p_ij} of one group's member points, computed from the losses of the group's queries
+     * (a pure function: it may run on backend threads while other groups are evaluated).
+     */
+    @FunctionalInterface
+    public interface Coefficients {
+
+        /**
+         * The coefficients of one group.
+         *
+         * @param group the group's index in the round
+         * @param losses the plan's losses; the group's queries are filled in
+         * @param firstQuery the group's first query in the plan
+         * @return one coefficient per member point, in {@link Group#points()} order
+         */
+        double[] of(int group, double[][] losses, int firstQuery);
+    }
+
+    /**
+     * Evaluates the step's last round and adds its terms {@code w_j z_j} to the estimate while the backend holds
+     * each direction ({@link org.forward4j.estimator.QueryEvaluator#evaluateAndCombine}), so its directions are
+     * generated once instead of twice (method.md §5). The caller records every draw of the round from the returned
+     * losses as after {@link #evaluate}, then calls {@link #finish()}, which regenerates only earlier rounds'
+     * directions. No round may follow.
+     *
+     * @param groups the round's groups, from {@link #round(int[])}
+     * @param queries the plan: every group's queries consecutive, in group order, on the group's direction, and the
+     *     same number for each group
+     * @param include whether the round's draws enter the estimate (as the caller will record them)
+     * @param coefficients each group's member coefficients; must equal what the caller then records
+     * @return {@code losses[q][k]} as from {@link #evaluate}
+     * @throws IllegalArgumentException if the plan does not have the same number of queries for every group
+     */
+    public double[][] evaluateLast(List<Group> groups, List<WeightQuery> queries, boolean include,
+            Coefficients coefficients) {
+        checkOpen();
+        if (groups.isEmpty()) {
+            lastRoundRun = true;
+            return new double[0][];
+        }
+        if (queries.size() % groups.size() != 0) {
+            throw new IllegalArgumentException(queries.size() + " queries do not split evenly over " + groups.size()
+                    + " groups");
+        }
+        int perGroup = queries.size() / groups.size();
+        for (int g = 0; g < groups.size(); g++) {
+            for (int q = g * perGroup; q < (g + 1) * perGroup; q++) {
+                if (queries.get(q).direction() != groups.get(g).direction()) {
+                    throw new IllegalArgumentException("query " + q + " is on direction "
+                            + queries.get(q).direction() + " but belongs to group " + g + " (direction "
+                            + groups.get(g).direction() + ")");
+                }
+            }
+        }
+        int b = logs.length;
+        double[] perDraw = new double[b];
+        for (int i = 0; i < b; i++) {
+            int finalIncluded = logs[i].includedCount() + (include ? planned[i] - logs[i].size() : 0);
+            perDraw[i] = finalIncluded == 0 ? 0.0 : 1.0 / ((double) b * finalIncluded);
+        }
+        // the same sum, in the same order, as finish() forms for a direction it regenerates
+        DirectionWeigher weigher = (from, to, losses) -> {
+            if (!include) {
+                return 0.0;
+            }
+            int g = from / perGroup;
+            int[] points = groups.get(g).points();
+            double[] p = coefficients.of(g, losses, g * perGroup);
+            double w = 0.0;
+            for (int k = 0; k < points.length; k++) {
+                w += p[k] * perDraw[points[k]];
+            }
+            return w;
+        };
+        WeightPlan plan = new WeightPlan(context.seed(), context.step(), key.distribution(), queries);
+        double[][] losses = context.evaluator().evaluateAndCombine(context.theta(), plan, weigher, combined);
+        checkLosses(plan, losses);
+        for (int i = 0; i < b; i++) {
+            if (planned[i] > logs[i].size()) {
+                combinedFrom[i] = logs[i].size();
+            }
+        }
+        lastRoundRun = true;
         return losses;
     }
 
@@ -281,7 +384,7 @@ public final class DirectionDraws {
         checkRecorded();
         finished = true;
         int b = logs.length;
-        float[] gradient = new float[dimension];
+        float[] gradient = combined;
         int[] included = new int[b];
         double[] variance = new double[b];
         double[] meanLoss = meanLosses();
@@ -300,7 +403,7 @@ public final class DirectionDraws {
                     continue;
                 }
                 double perDraw = 1.0 / ((double) b * included[i]);
-                for (int j = 0; j < logs[i].size(); j++) {
+                for (int j = 0; j < Math.min(logs[i].size(), combinedFrom[i]); j++) {
                     if (logs[i].included(j)) {
                         weight[j] += logs[i].coefficient(j) * perDraw;
                     }
@@ -323,7 +426,7 @@ public final class DirectionDraws {
                     continue;
                 }
                 double perDraw = 1.0 / ((double) b * included[i]);
-                for (int j = 0; j < logs[i].size(); j++) {
+                for (int j = 0; j < Math.min(logs[i].size(), combinedFrom[i]); j++) {
                     double w = logs[i].coefficient(j) * perDraw;
                     if (logs[i].included(j) && w != 0.0) {
                         perPoint.add(new int[] {mode.direction(i, j)});

@@ -33,21 +33,50 @@ final class SpsaStep implements EstimationStep {
     @Override
     public void run(int[] counts, boolean includeInEstimate) {
         List<DirectionDraws.Group> groups = draws.round(counts);
+        record(groups, draws.evaluate(plan(groups)), includeInEstimate);
+    }
+
+    /**
+     * The last round, with each direction's term added while the backend still holds the direction
+     * ({@link DirectionDraws#evaluateLast}): directions are generated once per step, not twice.
+     */
+    @Override
+    public GradientEstimate finish(int[] counts, boolean includeInEstimate) {
+        List<DirectionDraws.Group> groups = draws.round(counts);
+        double[][] losses = draws.evaluateLast(groups, plan(groups), includeInEstimate,
+                (g, l, first) -> coefficients(l[first], l[first + 1]));
+        record(groups, losses, includeInEstimate);
+        return draws.finish();
+    }
+
+    /** Two queries per group: {@code +s} then {@code -s} over the group's rows. */
+    private List<WeightQuery> plan(List<DirectionDraws.Group> groups) {
         List<WeightQuery> plan = new ArrayList<>(2 * groups.size());
         for (DirectionDraws.Group group : groups) {
             plan.add(new WeightQuery(group.direction(), scale, group.rows()));
             plan.add(new WeightQuery(group.direction(), -scale, group.rows().clone()));
         }
-        double[][] losses = draws.evaluate(plan);
-        // The plan's own float scale is the step actually taken, so divide by exactly that.
+        return plan;
+    }
+
+    /** {@code p = (l+ - l-) / (2 s)} per member; the plan's own float scale is the step taken, so divide by it. */
+    private double[] coefficients(double[] plus, double[] minus) {
         double twoS = 2.0 * scale;
+        double[] p = new double[plus.length];
+        for (int k = 0; k < p.length; k++) {
+            p[k] = (plus[k] - minus[k]) / twoS;
+        }
+        return p;
+    }
+
+    private void record(List<DirectionDraws.Group> groups, double[][] losses, boolean includeInEstimate) {
         for (int pair = 0; pair < groups.size(); pair++) {
             int[] points = groups.get(pair).points();
             double[] plus = losses[2 * pair];
             double[] minus = losses[2 * pair + 1];
+            double[] p = coefficients(plus, minus);
             for (int k = 0; k < points.length; k++) {
-                double p = (plus[k] - minus[k]) / twoS;
-                draws.record(points[k], p, p, 0.5 * (plus[k] + minus[k]), includeInEstimate);
+                draws.record(points[k], p[k], p[k], 0.5 * (plus[k] + minus[k]), includeInEstimate);
             }
         }
     }

@@ -207,9 +207,11 @@ public final class BenchCommand implements Callable<Integer> {
             peakHeap = Math.max(peakHeap, (long) s[3]);
             peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
         }
+        // one more, untimed step for the live heap, unless steps are too long to repeat
+        long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(run::step);
         BenchRow row = new BenchRow(qt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes, column(plains, 0),
                 column(samples, 1), column(plains, 1), warmup > 0 && !single,
-                allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative,
+                allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative, live,
                 MachineInfo.loadAverage().split(" ")[0]);
         System.err.printf(Locale.ROOT, "  %-18s %-28s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
                         + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
@@ -264,5 +266,12 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < 5 || seconds(start) < 1; i++) {
             plain.run();
         }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

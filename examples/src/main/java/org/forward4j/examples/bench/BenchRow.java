@@ -20,11 +20,14 @@ import java.util.Arrays;
  * @param peakHeapBytes largest peak heap over the collected baseline of any timed step
  * @param peakNativeBytes largest peak native (malloc) bytes in use over the baseline of any timed step (-1 if
  *     unknown)
+ * @param liveHeapBytes peak live heap of one extra, untimed step ({@link MemoryProbe#peakLiveHeap}); -1 if not
+ *     measured
  * @param load the one-minute load average when the row finished
  */
 public record BenchRow(String shape, String estimator, int drawsPerPoint, long queriesPerStep, double[] stepSeconds,
                        double[] plainSeconds, double[] stepCpuSeconds, double[] plainCpuSeconds, boolean warmedUp,
-                       long allocatedBytes, long peakHeapBytes, long peakNativeBytes, String load) {
+                       long allocatedBytes, long peakHeapBytes, long peakNativeBytes, long liveHeapBytes,
+                       String load) {
 
     /**
      * Validates and copies the samples.
@@ -41,6 +44,7 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
      * @param allocatedBytes mean allocated bytes per step
      * @param peakHeapBytes peak heap over baseline
      * @param peakNativeBytes peak native over baseline
+     * @param liveHeapBytes peak live heap, -1 if not measured
      * @param load the load average
      */
     public BenchRow {
@@ -209,7 +213,7 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
                 && Arrays.equals(r.stepSeconds, stepSeconds) && Arrays.equals(r.plainSeconds, plainSeconds)
                 && Arrays.equals(r.stepCpuSeconds, stepCpuSeconds) && Arrays.equals(r.plainCpuSeconds, plainCpuSeconds)
                 && r.warmedUp == warmedUp && r.allocatedBytes == allocatedBytes && r.peakHeapBytes == peakHeapBytes
-                && r.peakNativeBytes == peakNativeBytes && r.load.equals(load);
+                && r.peakNativeBytes == peakNativeBytes && r.liveHeapBytes == liveHeapBytes && r.load.equals(load);
     }
 
     @Override

@@ -10,7 +10,7 @@ public final class BenchTable {
     public static final String CSV_HEADER = "shape,estimator,draws_per_point,queries_per_step,steps,warmed_up,"
             + "step_ms_median,step_ms_min,step_ms_max,queries_per_s,plain_ms_median,plain_rows_per_s,"
             + "fraction_of_plain,step_cpu_ms_median,plain_cpu_ms_median,fraction_of_plain_cpu,alloc_mb_per_step,"
-            + "peak_heap_mb,peak_native_mb,load1";
+            + "peak_heap_mb,live_heap_mb,peak_native_mb,load1";
 
     private static final double MIB = 1024.0 * 1024.0;
 
@@ -47,17 +47,17 @@ public final class BenchTable {
         b.append("- load average (1/5/15 min): ").append(header.loadStart()).append(" at start, ")
                 .append(header.loadEnd()).append(" at end\n\n");
         b.append("| shape | estimator | draws/pt | queries/step | steps | ms/step | queries/s | plain rows/s "
-                + "| of plain | of plain (cpu) | alloc MB/step | peak heap MB | peak native MB |\n");
-        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + "| of plain | of plain (cpu) | alloc MB/step | peak heap MB | live heap MB | peak native MB |\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         boolean unwarmed = false;
         for (BenchRow r : rows) {
             unwarmed |= !r.warmedUp();
             b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d%s | %.1f | %,.0f | %,.0f | %.3f | %s | %s "
-                            + "| %s | %s |%n", r.shape(), r.estimator().replace("|", "\\|"), r.drawsPerPoint(),
+                            + "| %s | %s | %s |%n", r.shape(), r.estimator().replace("|", "\\|"), r.drawsPerPoint(),
                     r.queriesPerStep(), r.stepSeconds().length, r.warmedUp() ? "" : "*", r.stepMedian() * 1e3,
                     r.queriesPerSecond(), r.plainRowsPerSecond(), r.fractionOfPlain(),
                     fraction(r.fractionOfPlainCpu()), mib(r.allocatedBytes()), mib(r.peakHeapBytes()),
-                    mib(r.peakNativeBytes())));
+                    mib(r.liveHeapBytes()), mib(r.peakNativeBytes())));
         }
         b.append('\n');
         b.append("ms/step: median wall time of a whole estimator step (begin, run with every point's draws, finish). "
@@ -66,6 +66,9 @@ public final class BenchTable {
                 + "queries/s / plain rows/s; of plain (cpu): plain CPU time / step CPU time (all threads), less "
                 + "sensitive to other jobs on the machine but blind to idle cores. alloc: heap bytes allocated per step by all threads; peak heap: highest "
                 + "sampled used heap during a step over the heap after a full GC (includes uncollected garbage); "
+                + "live heap: the same step's heap with its garbage removed, i.e. the highest used heap right after "
+                + "full collections forced every 25 ms during one extra, untimed step (what a step holds; n/a for "
+                + "steps too long to repeat); "
                 + "peak native: highest sampled bytes in use by the C allocator (glibc mallinfo2: ND4J's off-heap "
                 + "arrays) over the same baseline; n/a where unavailable.\n");
         if (unwarmed) {
@@ -92,11 +95,12 @@ public final class BenchTable {
                 max = Math.max(max, v);
             }
             b.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%b,%.3f,%.3f,%.3f,%.1f,%.3f,%.1f,%.4f,%.3f,%.3f,%.4f,%s,"
-                            + "%s,%s,%s%n", quote(r.shape()), quote(r.estimator()), r.drawsPerPoint(),
+                            + "%s,%s,%s,%s%n", quote(r.shape()), quote(r.estimator()), r.drawsPerPoint(),
                     r.queriesPerStep(), s.length, r.warmedUp(), r.stepMedian() * 1e3, min * 1e3, max * 1e3,
                     r.queriesPerSecond(), r.plainMedian() * 1e3, r.plainRowsPerSecond(), r.fractionOfPlain(),
                     r.stepCpuMedian() * 1e3, r.plainCpuMedian() * 1e3, r.fractionOfPlainCpu(),
-                    mib(r.allocatedBytes()), mib(r.peakHeapBytes()), mib(r.peakNativeBytes()), quote(r.load())));
+                    mib(r.allocatedBytes()), mib(r.peakHeapBytes()), mib(r.liveHeapBytes()), mib(r.peakNativeBytes()),
+                    quote(r.load())));
         }
         return b.toString();
     }

@@ -21,6 +21,11 @@ import java.lang.management.ThreadMXBean;
  *       the run had; with no collection during the operation it is everything it allocated natively. -1 where
  *       glibc's statistics are unavailable.</li>
  * </ul>
+ * and, by {@link #peakLiveHeap(Runnable)} in a separate run of the operation, <b>peak live heap</b>: full collections
+ * forced every {@value #LIVE_EVERY_MILLIS} ms during the operation, each one's own record of the heap in use after
+ * it, which is what the operation holds at that moment (its garbage is gone); the highest over the collected
+ * baseline. This is the measure of "memory a step needs" that does not depend on when the collector
+ * happens to run; the forced collections slow the operation, so that run is never timed.
  * One probe measures one operation at a time; it is not thread-safe.
  */
 public final class MemoryProbe {
@@ -112,6 +117,53 @@ public final class MemoryProbe {
         return sampling && t != null ? t.getId() : -1;
     }
 
+    /** Milliseconds between forced collections in {@link #peakLiveHeap(Runnable)}. */
+    static final int LIVE_EVERY_MILLIS = 25;
+
+    /**
+     * Runs an operation while a helper thread forces a full collection every {@value #LIVE_EVERY_MILLIS} ms and
+     * reads the used heap right after it; the highest reading over the heap after a collection before the
+     * operation is its peak live heap (at least one reading is taken, at the operation's start).
+     *
+     * @param operation the operation (its time is distorted by the collections)
+     * @return peak live heap bytes over the baseline, at least 0
+     */
+    public long peakLiveHeap(Runnable operation) {
+        collect();
+        long base = heapAfterLastCollection();
+        java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(base);
+        java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread collector = new Thread(() -> {
+            do {
+                System.gc();
+                peak.accumulateAndGet(heapAfterLastCollection(), Math::max);
+                first.countDown();
+                try {
+                    Thread.sleep(LIVE_EVERY_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            } while (running.get());
+        }, "forward4j-live-heap");
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            first.await();
+            operation.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            running.set(false);
+            try {
+                collector.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return Math.max(0, peak.get() - base);
+    }
+
     /**
      * Two full collections, then a pause so ND4J's deallocator thread frees the native buffers of collected arrays.
      */
@@ -151,6 +203,35 @@ public final class MemoryProbe {
                 peakNative = nat;
             }
         }
+    }
+
+    /**
+     * The heap in use at the end of the most recent collection, as that collection recorded it (not a later
+     * reading, which would include what other threads allocated since): the sum over heap pools of the latest
+     * collection's usage-after-GC. Falls back to the current used heap where the JVM does not report it.
+     */
+    private long heapAfterLastCollection() {
+        com.sun.management.GcInfo latest = null;
+        for (java.lang.management.GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (bean instanceof com.sun.management.GarbageCollectorMXBean sun) {
+                com.sun.management.GcInfo info = sun.getLastGcInfo();
+                if (info != null && (latest == null || info.getEndTime() > latest.getEndTime())) {
+                    latest = info;
+                }
+            }
+        }
+        if (latest == null) {
+            return heapUsed();
+        }
+        long used = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            java.lang.management.MemoryUsage after = pool.getType() == java.lang.management.MemoryType.HEAP
+                    ? latest.getMemoryUsageAfterGc().get(pool.getName()) : null;
+            if (after != null) {
+                used += after.getUsed();
+            }
+        }
+        return used;
     }
 
     private long heapUsed() {
