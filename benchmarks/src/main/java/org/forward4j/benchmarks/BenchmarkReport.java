@@ -39,7 +39,8 @@ public final class BenchmarkReport {
      */
     public static void main(String[] args) throws RunnerException, IOException {
         Map<String, String> o = new HashMap<>(Map.of("shapes", "784-256-10,784-1024-1024-10",
-                "estimators", "lr,spsa,spsa:directions=per-point,rge", "threads", "0", "forks", "1", "warmup", "2",
+                "estimators", "lr,spsa,spsa:distribution=rademacher,spsa:directions=per-point,rge", "threads", "0",
+                "forks", "1", "warmup", "2",
                 "iterations", "3", "seconds", "5", "out", "runs/bench/jmh.md"));
         for (String a : args) {
             String[] kv = a.split("=", 2);

@@ -42,7 +42,7 @@ public class EstimatorStepBenchmark {
     public String backend;
 
     /** Estimator variant, {@code NAME} or {@code NAME:key=value;key=value}. */
-    @Param({"lr", "spsa", "spsa:directions=per-point", "rge"})
+    @Param({"lr", "spsa", "spsa:distribution=rademacher", "spsa:directions=per-point", "rge"})
     public String estimator;
 
     /** The cpu backend's threads; 0 means one per core. */

@@ -13,6 +13,8 @@ import org.forward4j.backend.spi.BackendProvider;
 import org.forward4j.estimator.Activation;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.ActivationResult;
+import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
@@ -210,8 +212,40 @@ public abstract class BackendContractTest {
                     }
                 }
             }
+            // directions' terms added during evaluation: the reference's sum c_j z_j (regenerated), on a non-zero
+            // starting gradient; the clean run is never weighed
+            DirectionWeigher weigher = (from, to, losses) -> {
+                if (plan.queries().get(from).scale() == 0f) {
+                    throw new AssertionError("a run of clean queries was weighed");
+                }
+                return Math.cos(from + losses[from][0]);
+            };
+            float[] want = Fixtures.parameters(o.dimension(), 23, 0.1f);
+            float[] have = want.clone();
+            double[][] expectedLosses = ref.evaluateAndCombine(theta, plan, weigher, want);
+            double[][] actual = got.evaluateAndCombine(theta, plan, weigher, have);
+            for (int q = 0; q < expectedLosses.length; q++) {
+                for (int k = 0; k < expectedLosses[q].length; k++) {
+                    double e = expectedLosses[q][k];
+                    assertThat(Math.abs(actual[q][k] - e)).as("%s, %s plan, evaluateAndCombine, query %d row %d", what,
+                            dist, q, k).isLessThanOrEqualTo(RELATIVE_TOLERANCE * Math.max(1, Math.abs(e)));
+                }
+            }
+            assertThat(relativeDistance(have, want)).as("%s, %s plan: evaluateAndCombine's gradient vs reference",
+                    what, dist).isLessThanOrEqualTo(RELATIVE_TOLERANCE);
         }
         assertThat(theta).as("%s: theta must be read-only", what).containsExactly(before);
+    }
+
+    /** {@code |a - b| / |b|} (0 when both are 0). */
+    private static double relativeDistance(float[] a, float[] b) {
+        double diff = 0;
+        double norm = 0;
+        for (int k = 0; k < b.length; k++) {
+            diff += (a[k] - (double) b[k]) * (a[k] - (double) b[k]);
+            norm += (double) b[k] * b[k];
+        }
+        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
     }
 
     /**
@@ -303,6 +337,23 @@ public abstract class BackendContractTest {
             assertThat(Math.abs(eg[r] - er[r])).as("%s: noise energy of query %d: %s vs reference %s", what, r,
                     eg[r], er[r]).isLessThanOrEqualTo(RELATIVE_TOLERANCE * Math.max(units, Math.abs(er[r])));
         }
+        // the same weights given group by group while the plan runs: same losses, gradient and energies
+        int[] groupEnds = new int[(n + 2) / 3];
+        for (int g = 0; g < groupEnds.length; g++) {
+            groupEnds[g] = Math.min(n, 3 * (g + 1));
+        }
+        float[] streamed = Fixtures.parameters(o.dimension(), 19, 0.1f);
+        ActivationResult res = got.evaluateAndAssemble(theta, plan, groupEnds,
+                (from, to, losses, weights) -> System.arraycopy(w, from, weights, from, to - from), streamed, true);
+        assertThat(res.weights()).as("%s: evaluateAndAssemble's weights", what).containsExactly(w);
+        for (int r = 0; r < n; r++) {
+            assertThat(Math.abs(res.losses()[r] - lr[r])).as("%s: evaluateAndAssemble, loss of query %d", what, r)
+                    .isLessThanOrEqualTo(RELATIVE_TOLERANCE * Math.max(1, Math.abs(lr[r])));
+            assertThat(Math.abs(res.noiseEnergy()[r] - er[r])).as("%s: evaluateAndAssemble, energy of query %d", what,
+                    r).isLessThanOrEqualTo(RELATIVE_TOLERANCE * Math.max(units, Math.abs(er[r])));
+        }
+        assertThat(relativeDistance(streamed, gr)).as("%s: evaluateAndAssemble's gradient vs reference", what)
+                .isLessThanOrEqualTo(RELATIVE_TOLERANCE);
         assertThat(theta).as("%s: theta must be read-only", what).containsExactly(before);
     }
 }

@@ -21,12 +21,23 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Evaluates plans of a {@link NetworkObjective} in batched ND4J matrix products (method.md §6).
  *
- * <p>Weight plans: every query materialises {@code theta + scale * z} once and pushes all of its rows through one
- * GEMM per layer; consecutive queries on one direction reuse the generated direction. Activation plans: all rows
- * of the plan share the weights, so each layer is one GEMM over all rows of a chunk; the noise is generated in bulk
- * per layer and kept, with each layer's inputs, until the pass assembles the gradient (regenerating it cost ~15% of an
- * lr step). Rows run in fixed chunks; a pass's memory therefore grows with its rows (draws x points): see the bench
- * command's memory sweep.
+ * <p>Weight plans: each run of consecutive queries on one direction is one task that generates the direction once,
+ * materialises {@code theta + scale * z} per query into the thread's reused parameter buffers and pushes the query's
+ * rows through one GEMM per layer. With {@link #evaluateAndCombine} the task also hands {@code c_j z_j} to the
+ * calling thread, which adds the terms in direction order, so a step generates each direction once in all.
+ *
+ * <p>Activation plans: all rows share the weights, so each layer is one GEMM (transpose by BLAS flag) over a chunk
+ * of rows; the noise is generated in bulk per layer and kept as {@code sigma * sign * eps} with the hidden layers'
+ * inputs until the chunk is assembled. The first layer's weight term is summed per distinct data row before one
+ * GEMM with those rows (a point's queries share its input). {@link #evaluateAndAssemble} assembles each chunk of whole
+ * groups right after its forward and frees it, with at most one chunk per thread alive, so the memory of a step is
+ * that of the rows in flight whatever the number of draws; {@link #evaluate(float[], ActivationPlan)} keeps the
+ * chunks until the pass is assembled or closed (used for pilot rounds).
+ *
+ * <p>ND4J arrays are released explicitly as soon as they are dead (ND4J otherwise frees native memory only when the
+ * collector reclaims the Java wrappers), and Java buffers are reused per thread, so a step leaves little garbage.
+ * Tasks have boundaries that do not depend on the thread count and results are combined in task order: bit-identical
+ * results for any number of threads.
  */
 final class CpuNetworkEvaluator implements QueryEvaluator {
 

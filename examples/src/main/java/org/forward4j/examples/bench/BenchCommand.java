@@ -33,8 +33,9 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> shapes = List.of("784-256-10", "784-1024-1024-10");
 
     @Option(names = "--estimators", split = ",", description = "estimator variants, NAME or NAME:key=value;key=value "
-            + "(default lr,spsa,spsa:directions=per-point,rge)")
-    List<String> estimators = List.of("lr", "spsa", "spsa:directions=per-point", "rge");
+            + "(default lr,spsa,spsa:distribution=rademacher,spsa:directions=per-point,rge)")
+    List<String> estimators = List.of("lr", "spsa", "spsa:distribution=rademacher", "spsa:directions=per-point",
+            "rge");
 
     @Option(names = {"-b", "--batch-size"}, description = "points per mini-batch (default 64)")
     int batchSize = 64;
