@@ -81,6 +81,44 @@ final class RgeStep implements EstimationStep {
     }
 
     /**
+     * The last round, with each direction's term added while the backend holds the direction
+     * ({@link DirectionDraws#evaluateLast}), so a Gaussian direction is generated once per step. The clean losses
+     * its coefficients need come first, as their own plan, when no earlier round measured them.
+     */
+    @Override
+    public GradientEstimate finish(int[] counts, boolean includeInEstimate) {
+        List<DirectionDraws.Group> groups = draws.round(counts);
+        if (!cleanMeasured && !groups.isEmpty()) {
+            double[][] clean = draws.evaluate(List.of(new WeightQuery(0, 0f, context.rows().clone())));
+            System.arraycopy(clean[0], 0, cleanLoss, 0, cleanLoss.length);
+            cleanMeasured = true;
+        }
+        double[] zFactor = new double[groups.size()];
+        List<WeightQuery> plan = new ArrayList<>(groups.size());
+        for (int g = 0; g < groups.size(); g++) {
+            DirectionDraws.Group group = groups.get(g);
+            zFactor[g] = streamFactor(group.direction());
+            plan.add(new WeightQuery(group.direction(), (float) (scale * zFactor[g]), group.rows()));
+        }
+        double[][] losses = draws.evaluateLast(groups, plan, includeInEstimate, (g, l, first) -> {
+            int[] points = groups.get(g).points();
+            double[] c = new double[points.length];
+            for (int k = 0; k < points.length; k++) {
+                c[k] = (l[first][k] - cleanLoss[points[k]]) / scale * zFactor[g];
+            }
+            return c;
+        });
+        for (int g = 0; g < groups.size(); g++) {
+            int[] points = groups.get(g).points();
+            for (int k = 0; k < points.length; k++) {
+                double p = (losses[g][k] - cleanLoss[points[k]]) / scale;
+                draws.record(points[k], p * zFactor[g], p, losses[g][k], includeInEstimate);
+            }
+        }
+        return draws.finish();
+    }
+
+    /**
      * The multiplier of the stream z in the direction u. For the sphere, u = sqrt(d) z / |z|, so the plan's scale
      * along z is m sqrt(d) / |z| and p u = (p sqrt(d) / |z|) z; |z| is recomputed from the stream rather than
      * stored.
