@@ -60,7 +60,7 @@ public final class BenchTable {
                     mib(r.liveHeapBytes()), mib(r.peakNativeBytes())));
         }
         b.append('\n');
-        b.append("ms/step: median wall time of a whole estimator step (begin, run with every point's draws, finish). "
+        b.append("ms/step: median wall time of a whole estimator step (begin, then finish with every point's draws). "
                 + "queries/s: queries per step / ms/step. plain rows/s: the same number of rows through an "
                 + "unperturbed forward pass on the same backend, timed alternately with the steps; of plain: "
                 + "queries/s / plain rows/s; of plain (cpu): plain CPU time / step CPU time (all threads), less "
