@@ -231,21 +231,11 @@ public abstract class BackendContractTest {
                             dist, q, k).isLessThanOrEqualTo(RELATIVE_TOLERANCE * Math.max(1, Math.abs(e)));
                 }
             }
-            assertThat(relativeDistance(have, want)).as("%s, %s plan: evaluateAndCombine's gradient vs reference",
-                    what, dist).isLessThanOrEqualTo(RELATIVE_TOLERANCE);
+            assertThat(Vectors.relativeDistance(have, want))
+                    .as("%s, %s plan: evaluateAndCombine's gradient vs reference", what, dist)
+                    .isLessThanOrEqualTo(RELATIVE_TOLERANCE);
         }
         assertThat(theta).as("%s: theta must be read-only", what).containsExactly(before);
-    }
-
-    /** {@code |a - b| / |b|} (0 when both are 0). */
-    private static double relativeDistance(float[] a, float[] b) {
-        double diff = 0;
-        double norm = 0;
-        for (int k = 0; k < b.length; k++) {
-            diff += (a[k] - (double) b[k]) * (a[k] - (double) b[k]);
-            norm += (double) b[k] * b[k];
-        }
-        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
     }
 
     /**
@@ -352,7 +342,7 @@ public abstract class BackendContractTest {
             assertThat(Math.abs(res.noiseEnergy()[r] - er[r])).as("%s: evaluateAndAssemble, energy of query %d", what,
                     r).isLessThanOrEqualTo(RELATIVE_TOLERANCE * Math.max(units, Math.abs(er[r])));
         }
-        assertThat(relativeDistance(streamed, gr)).as("%s: evaluateAndAssemble's gradient vs reference", what)
+        assertThat(Vectors.relativeDistance(streamed, gr)).as("%s: evaluateAndAssemble's gradient vs reference", what)
                 .isLessThanOrEqualTo(RELATIVE_TOLERANCE);
         assertThat(theta).as("%s: theta must be read-only", what).containsExactly(before);
     }

@@ -180,4 +180,58 @@ public final class WeightPerturbationChecks {
                 .isInstanceOf(PluginContractException.class)
                 .hasMessage(message);
     }
+
+    /**
+     * Ending a step with {@code finish(counts, true)}, which lets the estimator add each direction's term while the
+     * backend holds the direction, gives the estimate of {@code run(counts, true)} then {@code finish()}: bit for
+     * bit without a pilot round (the same sums added in the same order), to float rounding after one (the pilot's
+     * directions are then added after the last round's instead of before). Draws, per-draw variances, mean losses
+     * and query counts are identical either way, and a finished step refuses more rounds. Three steps on
+     * {@link Fixtures#tanhNetwork()} with the reference evaluator and uneven draws per point.
+     *
+     * @param estimators makes a fresh estimator in the mode under test (two are compared)
+     * @param pilot draws per point in a pilot round before the last one (0 for none)
+     * @param includePilot whether the pilot enters the estimate
+     */
+    public static void lastRoundEqualsRunThenFinish(java.util.function.Supplier<GradientEstimator> estimators,
+            int pilot, boolean includePilot) {
+        int[] rows = Fixtures.tanhNetworkRows();
+        int[] rest = new int[rows.length];
+        for (int i = 0; i < rest.length; i++) {
+            rest[i] = 1 + (i * 7) % 4;
+        }
+        GradientEstimator oneCall = estimators.get();
+        GradientEstimator twoCalls = estimators.get();
+        for (int step = 0; step < 3; step++) {
+            CountingQueryEvaluator oneEval = new CountingQueryEvaluator(
+                    new ReferenceQueryEvaluator(Fixtures.tanhNetwork()));
+            CountingQueryEvaluator twoEval = new CountingQueryEvaluator(
+                    new ReferenceQueryEvaluator(Fixtures.tanhNetwork()));
+            EstimationStep a = twoCalls.begin(new StepContext(twoEval, Fixtures.tanhNetworkTheta(), rows, 5, step));
+            EstimationStep b = oneCall.begin(new StepContext(oneEval, Fixtures.tanhNetworkTheta(), rows, 5, step));
+            if (pilot > 0) {
+                int[] p = new int[rows.length];
+                java.util.Arrays.fill(p, pilot);
+                a.run(p.clone(), includePilot);
+                b.run(p.clone(), includePilot);
+            }
+            a.run(rest.clone(), true);
+            GradientEstimate want = a.finish();
+            GradientEstimate got = b.finish(rest.clone(), true);
+            assertThatThrownBy(() -> b.run(rest.clone(), true)).as("a round after finish(counts, include)")
+                    .isInstanceOf(IllegalStateException.class);
+            String what = oneCall + ", pilot " + pilot + ", step " + step;
+            if (pilot == 0) {
+                assertThat(got.gradient()).as("gradient, %s", what).containsExactly(want.gradient());
+            } else {
+                assertThat(Vectors.relativeDistance(got.gradient(), want.gradient())).as("gradient, %s", what)
+                        .isLessThanOrEqualTo(1e-6);
+            }
+            assertThat(got.draws()).as("draws, %s", what).containsExactly(want.draws());
+            assertThat(got.perDrawVariance()).as("variances, %s", what).containsExactly(want.perDrawVariance());
+            assertThat(got.meanLoss()).as("mean losses, %s", what).containsExactly(want.meanLoss());
+            assertThat(got.queries()).as("queries, %s", what).isEqualTo(want.queries())
+                    .isEqualTo(oneEval.queries()).isEqualTo(twoEval.queries());
+        }
+    }
 }
