@@ -48,6 +48,8 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     private final int chunkRows;
     private final Parallel parallel;
     private final ThreadLocal<float[]> noiseBuffers = new ThreadLocal<>();
+    /** The committing thread's copy of a chunk's gradient terms (reused: no garbage per chunk). */
+    private final ThreadLocal<float[]> commitBuffers = new ThreadLocal<>();
     private final ThreadLocal<float[]> perturbedBuffers = new ThreadLocal<>();
     private final ThreadLocal<float[]> directionBuffers = new ThreadLocal<>();
     /** Each worker's parameter buffers for weight queries: refilled per query instead of allocated. */
@@ -257,10 +259,12 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         if (part == null) {
             return;
         }
+        float[] scratch = commitBuffers.get();
         for (int l = 0; l < network.layers(); l++) {
-            Nd4jArrays.addTo(part[2 * l], gradient, network.weightOffset(l));
-            Nd4jArrays.addTo(part[2 * l + 1], gradient, network.biasOffset(l));
+            scratch = Nd4jArrays.addTo(part[2 * l], gradient, network.weightOffset(l), scratch);
+            scratch = Nd4jArrays.addTo(part[2 * l + 1], gradient, network.biasOffset(l), scratch);
         }
+        commitBuffers.set(scratch);
         Nd4jArrays.release(part);
     }
 

@@ -59,26 +59,31 @@ public final class Nd4jArrays {
     }
 
     /**
-     * Adds the values of an array in c order to {@code target[offset ..]}; a c-order float array that is not a view
-     * is read in place, without a Java copy.
+     * Adds the values of an array in c order to {@code target[offset ..]}: copied in bulk into {@code scratch}
+     * (grown as needed and returned, so the caller can keep it), then added in a plain loop the JIT vectorises.
      *
      * @param a the array
      * @param target updated in place
      * @param offset where the first value goes
+     * @param scratch a buffer to reuse, or null
+     * @return the buffer used, for the next call
      */
-    public static void addTo(INDArray a, float[] target, int offset) {
+    public static float[] addTo(INDArray a, float[] target, int offset, float[] scratch) {
+        int n = (int) a.length();
         if (a.ordering() != 'c' || a.isView() || a.data().dataType() != DataType.FLOAT) {
             // ND4J returns some results (vectors, size-1 dimensions) as views or in f order: copy those
-            float[] values = toFloats(a);
-            for (int k = 0; k < values.length; k++) {
-                target[offset + k] += values[k];
-            }
-            return;
+            add(toFloats(a), target, offset, n);
+            return scratch;
         }
-        java.nio.FloatBuffer values = a.data().asNioFloat();
-        int n = (int) a.length();
+        float[] values = scratch == null || scratch.length < n ? new float[n] : scratch;
+        ((FloatPointer) a.data().addressPointer()).get(values, 0, n);
+        add(values, target, offset, n);
+        return values;
+    }
+
+    private static void add(float[] values, float[] target, int offset, int n) {
         for (int k = 0; k < n; k++) {
-            target[offset + k] += values.get(k);
+            target[offset + k] += values[k];
         }
     }
 
