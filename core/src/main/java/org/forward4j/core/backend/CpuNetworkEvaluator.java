@@ -47,15 +47,17 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     private final int[] labels;
     private final int chunkRows;
     private final Parallel parallel;
-    private final ThreadLocal<float[]> noiseBuffers = new ThreadLocal<>();
-    /** The committing thread's copy of a chunk's gradient terms (reused: no garbage per chunk). */
-    private final ThreadLocal<float[]> commitBuffers = new ThreadLocal<>();
-    private final ThreadLocal<float[]> perturbedBuffers = new ThreadLocal<>();
-    private final ThreadLocal<float[]> directionBuffers = new ThreadLocal<>();
-    /** Each worker's parameter buffers for weight queries: refilled per query instead of allocated. */
-    private final ThreadLocal<Layers> threadLayers = new ThreadLocal<>();
-    /** Copies of directions waiting for their term to be added (reused across plans: no garbage per direction). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spareDirections =
+    /**
+     * Reused Java buffers (noise of a chunk's layer, a query's parameters, a direction, a chunk's terms being
+     * committed): taken by a task and given back when it is done, so a step makes no garbage of their size. Owned
+     * by this evaluator, so they go with it.
+     */
+    private final FloatPool buffers = new FloatPool();
+    /**
+     * Parameter buffers for weight queries, refilled per query instead of allocated: at most one per thread that
+     * evaluates at the same time. Owned by this evaluator (not thread-locals), so they go with it.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Layers> spareLayers =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     CpuNetworkEvaluator(NetworkObjective objective, int chunkRows, Parallel parallel) {
@@ -109,38 +111,38 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         List<int[]> runs = QueryEvaluator.directionRuns(plan);
         java.util.function.IntFunction<Term> task = g -> {
             int[] range = runs.get(g);
-            // per-thread buffers: a query's perturbed parameters live only until its rows are evaluated
+            // a query's perturbed parameters live only until its rows are evaluated
             float[] z = null;
-            float[] perturbed = buffer(perturbedBuffers, d);
-            for (int q = range[0]; q < range[1]; q++) {
-                WeightQuery wq = queries.get(q);
-                if (wq.scale() == 0f) {
-                    System.arraycopy(theta, 0, perturbed, 0, d);
-                } else {
-                    if (z == null) {
-                        z = buffer(directionBuffers, d);
-                        plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+            float[] perturbed = buffers.take(d);
+            try {
+                for (int q = range[0]; q < range[1]; q++) {
+                    WeightQuery wq = queries.get(q);
+                    if (wq.scale() == 0f) {
+                        System.arraycopy(theta, 0, perturbed, 0, d);
+                    } else {
+                        if (z == null) {
+                            z = buffers.take(d);
+                            plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+                        }
+                        float s = wq.scale();
+                        for (int k = 0; k < d; k++) {
+                            perturbed[k] = theta[k] + s * z[k];
+                        }
                     }
-                    float s = wq.scale();
-                    for (int k = 0; k < d; k++) {
-                        perturbed[k] = theta[k] + s * z[k];
-                    }
+                    out[q] = forward(perturbed, wq.rows());
                 }
-                out[q] = forward(perturbed, wq.rows());
+                double c = weigher == null || z == null ? 0.0 : weigher.weight(range[0], range[1], out);
+                if (c == 0.0) {
+                    return null;
+                }
+                // the direction goes to the committing thread, which gives it back
+                Term term = new Term((float) c, z);
+                z = null;
+                return term;
+            } finally {
+                buffers.give(perturbed);
+                buffers.give(z);
             }
-            if (weigher == null || z == null) {
-                return null;
-            }
-            double c = weigher.weight(range[0], range[1], out);
-            if (c == 0.0) {
-                return null;
-            }
-            float[] copy = spareDirections.poll();
-            if (copy == null || copy.length != d) {
-                copy = new float[d];
-            }
-            System.arraycopy(z, 0, copy, 0, d);
-            return new Term((float) c, copy);
         };
         if (weigher == null) {
             parallel.map(runs.size(), task);
@@ -152,22 +154,25 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                     for (int k = 0; k < d; k++) {
                         gradient[k] += c * z[k];
                     }
-                    spareDirections.add(z);
+                    buffers.give(z);
                 }
             });
         }
         return out;
     }
 
-    /** Losses of {@code rows} under parameters {@code params}, in row chunks, in this thread's layer buffers. */
+    /** Losses of {@code rows} under parameters {@code params}, in row chunks, in reused layer buffers. */
     private double[] forward(float[] params, int[] rows) {
-        Layers layers = threadLayers.get();
-        if (layers == null) {
-            layers = new Layers(params);
-            threadLayers.set(layers);
-        } else {
-            layers.fill(params);
+        Layers layers = spareLayers.poll();
+        layers = layers == null ? new Layers(params) : layers.fill(params);
+        try {
+            return forward(layers, rows);
+        } finally {
+            spareLayers.add(layers);
         }
+    }
+
+    private double[] forward(Layers layers, int[] rows) {
         double[] losses = new double[rows.length];
         for (int from = 0; from < rows.length; from += chunkRows) {
             int to = Math.min(rows.length, from + chunkRows);
@@ -259,28 +264,36 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         if (part == null) {
             return;
         }
-        float[] scratch = commitBuffers.get();
+        float[] scratch = buffers.take(0);
         for (int l = 0; l < network.layers(); l++) {
             scratch = Nd4jArrays.addTo(part[2 * l], gradient, network.weightOffset(l), scratch);
             scratch = Nd4jArrays.addTo(part[2 * l + 1], gradient, network.biasOffset(l), scratch);
         }
-        commitBuffers.set(scratch);
+        buffers.give(scratch);
         Nd4jArrays.release(part);
     }
 
-    /** The noise buffer of the calling thread, at least {@code size} long (reused: no garbage per chunk). */
-    private float[] noiseBuffer(int size) {
-        return buffer(noiseBuffers, size);
-    }
+    /** A pool of float buffers: {@code take} one at least as long as asked, {@code give} it back when done. */
+    private static final class FloatPool {
+        private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spare =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** The calling thread's buffer from {@code local}, grown to at least {@code size} (contents undefined). */
-    private static float[] buffer(ThreadLocal<float[]> local, int size) {
-        float[] buf = local.get();
-        if (buf == null || buf.length < size) {
-            buf = new float[size];
-            local.set(buf);
+        /** A buffer of at least {@code size} floats (contents undefined): a spare one that fits, else a new one. */
+        float[] take(int size) {
+            for (float[] b : spare) {
+                if (b.length >= size && spare.remove(b)) {
+                    return b;
+                }
+            }
+            return new float[size];
         }
-        return buf;
+
+        /** Returns a buffer for reuse (null is ignored). */
+        void give(float[] b) {
+            if (b != null && spare.size() < 16) {
+                spare.add(b);
+            }
+        }
     }
 
     private INDArray gather(int[] rows) {
@@ -385,7 +398,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                     Nd4jArrays.release(x);
                 }
                 int out = network.out(l);
-                float[] buf = noiseBuffer(rows * out);
+                float[] buf = buffers.take(rows * out);
                 for (int r = 0; r < rows; r++) {
                     // the buffer holds sigma * sign * eps, generated in one pass
                     plan.stream(from + r, l).fill(NoiseStream.Distribution.GAUSSIAN, buf, r * out, out, 0);
@@ -401,6 +414,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
                     }
                 }
                 noise[l] = Nd4jArrays.fromRange(buf, 0, rows * out, rows, out);
+                buffers.give(buf);
                 v.addi(noise[l]);
                 x = l < network.layers() - 1 ? activate(v) : v;
             }
