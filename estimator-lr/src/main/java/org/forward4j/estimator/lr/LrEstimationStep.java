@@ -81,6 +81,8 @@ final class LrEstimationStep implements EstimationStep {
     private final NetworkObjective objective;
     private final float sigma;
     private final int perDraw;
+    /** Whether the leave-one-out baseline is on. */
+    private final boolean loo;
     private final int batch;
     private final int[] nextDraw;
     private final int[] included;
@@ -96,6 +98,7 @@ final class LrEstimationStep implements EstimationStep {
         this.objective = objective;
         this.sigma = sigma;
         this.perDraw = owner.antithetic() ? 2 : 1;
+        this.loo = owner.baseline() == Baseline.LOO;
         this.batch = context.batchSize();
         this.nextDraw = new int[batch];
         this.included = new int[batch];
@@ -140,7 +143,6 @@ final class LrEstimationStep implements EstimationStep {
         if (rp == null) {
             return finish();
         }
-        boolean loo = owner.baseline() == Baseline.LOO;
         int[] finalIncluded = included.clone();
         if (includeInEstimate) {
             for (int i = 0; i < batch; i++) {
@@ -153,17 +155,10 @@ final class LrEstimationStep implements EstimationStep {
         RowWeigher weigher = (from, to, losses, weights) -> {
             int i = unitPoint[from / perDraw];
             double total = priorSum[i] + groupSum(losses, from, to);
-            int others = priorCount[i] + (to - from) - perDraw;
+            int count = priorCount[i] + (to - from);
             double scale = includeInEstimate ? 1.0 / ((double) batch * finalIncluded[i] * perDraw) : 0.0;
             for (int first = from; first < to; first += perDraw) {
-                double unitSum = 0;
-                for (int q = 0; q < perDraw; q++) {
-                    unitSum += losses[first + q];
-                }
-                double base = loo && others > 0 ? (total - unitSum) / others : 0.0;
-                for (int q = 0; q < perDraw; q++) {
-                    weights[first + q] = (losses[first + q] - base) * scale;
-                }
+                weighUnit(losses, first, total, count, scale, weights);
             }
         };
         float[] gradient = new float[objective.dimension()];
@@ -294,9 +289,27 @@ final class LrEstimationStep implements EstimationStep {
         }
     }
 
+    /**
+     * One draw's row weights {@code (L_r - b) * scale} into {@code weights[first ..]} (m rows), with b the
+     * leave-one-out baseline of the class doc from the point's loss total and count over the step (the draw's own
+     * queries left out); returns the draw's effective loss weight p (pair: {@code (L+ - L-)/2}, single:
+     * {@code L - b}). Reads only final fields: safe on backend threads.
+     */
+    private double weighUnit(double[] losses, int first, double total, int count, double scale, double[] weights) {
+        double unitSum = 0;
+        for (int q = 0; q < perDraw; q++) {
+            unitSum += losses[first + q];
+        }
+        int others = count - perDraw;
+        double base = loo && others > 0 ? (total - unitSum) / others : 0.0;
+        for (int q = 0; q < perDraw; q++) {
+            weights[first + q] = (losses[first + q] - base) * scale;
+        }
+        return perDraw == 2 ? (losses[first] - losses[first + 1]) / 2 : losses[first] - base;
+    }
+
     /** Adds the kept rounds' terms to {@code gradient} (a streamed last round is in it already). */
     private GradientEstimate assemble(float[] gradient) {
-        boolean loo = owner.baseline() == Baseline.LOO;
         boolean learn = owner.learnSigma();
         double[] squaredWeight = new double[batch];
         double sigmaGradient = 0;
@@ -310,23 +323,15 @@ final class LrEstimationStep implements EstimationStep {
             for (int u = 0; u < round.unitPoint().length; u++) {
                 int i = round.unitPoint()[u];
                 int first = u * perDraw;
-                double unitSum = 0;
-                for (int q = 0; q < perDraw; q++) {
-                    unitSum += losses[first + q];
-                }
-                int others = lossCount[i] - perDraw;
-                double base = loo && others > 0 ? (lossSum[i] - unitSum) / others : 0.0;
-                double p = perDraw == 2 ? (losses[first] - losses[first + 1]) / 2 : losses[first] - base;
+                double scale = round.included() ? 1.0 / ((double) batch * included[i] * perDraw) : 0.0;
+                double p = weighUnit(losses, first, lossSum[i], lossCount[i], scale, weights);
                 squaredWeight[i] += p * p;
                 if (!round.included()) {
                     continue;
                 }
-                double scale = 1.0 / ((double) batch * included[i] * perDraw);
-                for (int q = 0; q < perDraw; q++) {
-                    double w = (losses[first + q] - base) * scale;
-                    weights[first + q] = w;
-                    if (energy != null) {
-                        sigmaGradient += w * energy[first + q];
+                if (energy != null) {
+                    for (int q = 0; q < perDraw; q++) {
+                        sigmaGradient += weights[first + q] * energy[first + q];
                     }
                 }
                 any = true;
