@@ -7,10 +7,9 @@ import java.util.Arrays;
 import java.util.Map;
 import org.forward4j.allocator.Allocation;
 import org.forward4j.allocator.AllocationRequest;
-import org.forward4j.allocator.PointStatistics;
 import org.forward4j.allocator.QueryAllocator;
-import org.forward4j.noise.Philox;
 import org.forward4j.plugin.InvalidConfigurationException;
+import org.forward4j.tck.Fixtures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,67 +23,6 @@ class AllocatorPropertiesTest {
 
     private static final long SEED = 0x5EEDL;
     private static final int STEPS = 300;
-    private static final int POOL = 300;
-
-    /** One generated step: the request in batch order and a permutation of it. */
-    private record Scenario(AllocationRequest request, AllocationRequest permuted, int[] perm) {
-    }
-
-    private static Scenario scenario(TestRandom rnd, long step) {
-        int b = 1 + rnd.nextInt(100);
-        int min = 1 + rnd.nextInt(3);
-        int max = switch (rnd.nextInt(3)) {
-            case 0 -> min;
-            case 1 -> min + 1 + rnd.nextInt(10);
-            default -> 10_000;
-        };
-        long span = (long) b * (max - min);
-        int total = (int) (b * min + Math.min(span, rnd.nextInt((int) Math.min(span, 5_000) + 1)));
-        int[] pool = new int[POOL];
-        for (int i = 0; i < POOL; i++) {
-            pool[i] = 1000 + i;
-        }
-        rnd.shuffle(pool);
-        int[] ids = Arrays.copyOf(pool, b);
-        double[] proxies = new double[b];
-        int kind = rnd.nextInt(5);
-        double constant = 0.5 + rnd.nextDouble();
-        for (int i = 0; i < b; i++) {
-            proxies[i] = switch (kind) {
-                case 0 -> 5 * rnd.nextDouble();
-                case 1 -> Math.exp(rnd.nextGaussian());
-                case 2 -> constant;                         // all equal
-                case 3 -> 1 + rnd.nextInt(3);               // many ties
-                default -> rnd.nextGaussian();              // negative proxies too
-            };
-        }
-        int[] perm = new int[b];
-        for (int i = 0; i < b; i++) {
-            perm[i] = i;
-        }
-        rnd.shuffle(perm);
-        int[] pIds = new int[b];
-        double[] pProxies = new double[b];
-        for (int j = 0; j < b; j++) {
-            pIds[j] = ids[perm[j]];
-            pProxies[j] = proxies[perm[j]];
-        }
-        return new Scenario(new AllocationRequest(SEED, step, ids, proxies, total, min, max),
-                new AllocationRequest(SEED, step, pIds, pProxies, total, min, max), perm);
-    }
-
-    /** Synthetic statistics: a per-draw variance that depends on the point and step only, not on the order. */
-    private static PointStatistics statistics(AllocationRequest r, Allocation a) {
-        int b = r.batchSize();
-        double[] v = new double[b];
-        int[] w = new int[4];
-        for (int i = 0; i < b; i++) {
-            Philox.block(r.pointId(i), (int) r.step(), 0, 0x57A7, 11, 12, w);
-            double noise = -Math.log(Philox.uniform(w[0])); // exponential, mean 1
-            v[i] = Math.pow(0.1 + Math.abs(r.proxy(i)), 2) * noise;
-        }
-        return new PointStatistics(r.step(), r.pointIds(), r.proxies(), a.draws(), v, new double[b]);
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"uniform", "optimal", "neyman"})
@@ -92,9 +30,9 @@ class AllocatorPropertiesTest {
         QueryAllocator first = Allocators.create(name);
         QueryAllocator twin = Allocators.create(name);
         QueryAllocator permuted = Allocators.create(name);
-        TestRandom rnd = new TestRandom(SEED, 1);
         for (int t = 0; t < STEPS; t++) {
-            Scenario s = scenario(rnd, t);
+            // the tck's random requests (sizes, bounds, budgets, five kinds of proxies) and synthetic statistics
+            Fixtures.AllocationScenario s = Fixtures.allocationScenario(SEED, t);
             AllocationRequest r = s.request();
             Allocation a = first.allocate(r);
             String where = name + " step " + t + " " + r + " seed " + SEED;
@@ -107,11 +45,11 @@ class AllocatorPropertiesTest {
             Allocation p = permuted.allocate(s.permuted());
             for (int j = 0; j < r.batchSize(); j++) {
                 assertThat(p.draws(j)).as("order invariance at permuted position %d, %s", j, where)
-                        .isEqualTo(a.draws(s.perm()[j]));
+                        .isEqualTo(a.draws(s.permutation()[j]));
             }
-            first.observe(statistics(r, a));
-            twin.observe(statistics(r, a));
-            permuted.observe(statistics(s.permuted(), p));
+            first.observe(Fixtures.statistics(r, a));
+            twin.observe(Fixtures.statistics(r, a));
+            permuted.observe(Fixtures.statistics(s.permuted(), p));
         }
         assertStateEquals(first.saveState(), twin.saveState());
         assertStateEquals(first.saveState(), permuted.saveState());
