@@ -99,14 +99,10 @@ public interface QueryEvaluator {
             float[] gradient) {
         double[][] losses = evaluate(theta, plan);
         for (int[] run : directionRuns(plan)) {
-            WeightQuery first = plan.queries().get(run[0]);
-            if (!perturbs(plan, run)) {
-                continue;
-            }
-            double c = weigher.weight(run[0], run[1], losses);
+            double c = perturbs(plan, run) ? weigher.weight(run[0], run[1], losses) : 0.0;
             if (c != 0.0) {
-                plan.stream(first.direction()).addScaled(plan.distribution(), gradient, 0, gradient.length, 0,
-                        (float) c);
+                plan.stream(plan.queries().get(run[0]).direction()).addScaled(plan.distribution(), gradient, 0,
+                        gradient.length, 0, (float) c);
             }
         }
         return losses;

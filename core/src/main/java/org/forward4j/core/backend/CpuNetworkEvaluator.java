@@ -22,7 +22,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Evaluates plans of a {@link NetworkObjective} in batched ND4J matrix products (method.md §6).
  *
  * <p>Weight plans: each run of consecutive queries on one direction is one task that generates the direction once,
- * materialises {@code theta + scale * z} per query into the thread's reused parameter buffers and pushes the query's
+ * materialises {@code theta + scale * z} per query into reused parameter buffers and pushes the query's
  * rows through one GEMM per layer. With {@link #evaluateAndCombine} the task also hands {@code c_j z_j} to the
  * calling thread, which adds the terms in direction order, so a step generates each direction once in all.
  *
@@ -35,7 +35,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * chunks until the pass is assembled or closed (used for pilot rounds).
  *
  * <p>ND4J arrays are released explicitly as soon as they are dead (ND4J otherwise frees native memory only when the
- * collector reclaims the Java wrappers), and Java buffers are reused per thread, so a step leaves little garbage.
+ * collector reclaims the Java wrappers), and Java and parameter buffers come from pools owned by the evaluator, so a
+ * step leaves little garbage.
  * Tasks have boundaries that do not depend on the thread count and results are combined in task order: bit-identical
  * results for any number of threads.
  */
@@ -53,10 +54,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
      * by this evaluator, so they go with it.
      */
     private final FloatPool buffers = new FloatPool();
-    /**
-     * Parameter buffers for weight queries, refilled per query instead of allocated: at most one per thread that
-     * evaluates at the same time. Owned by this evaluator (not thread-locals), so they go with it.
-     */
+    /** Parameter buffers for weight queries, refilled per query instead of allocated: one per concurrent task. */
     private final java.util.concurrent.ConcurrentLinkedQueue<Layers> spareLayers =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -92,11 +90,20 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     @Override
     public double[][] evaluateAndCombine(float[] theta, WeightPlan plan, DirectionWeigher weigher,
             float[] gradient) {
+        checkGradient(gradient);
+        return weightPlan(theta, plan, weigher, gradient);
+    }
+
+    private void checkGradient(float[] gradient) {
         if (gradient.length != network.dimension()) {
             throw new IllegalArgumentException("gradient has " + gradient.length + " entries for "
                     + network.dimension() + " parameters");
         }
-        return weightPlan(theta, plan, weigher, gradient);
+    }
+
+    /** The first row of group {@code g}. */
+    private static int groupStart(int[] groupEnds, int g) {
+        return g == 0 ? 0 : groupEnds[g - 1];
     }
 
     /** One direction's term {@code c z} waiting to be added. */
@@ -215,10 +222,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
     public ActivationResult evaluateAndAssemble(float[] theta, ActivationPlan plan, int[] groupEnds,
             RowWeigher weigher, float[] gradient, boolean noiseEnergy) {
         QueryEvaluator.checkGroups(groupEnds, plan.size());
-        if (gradient.length != network.dimension()) {
-            throw new IllegalArgumentException("gradient has " + gradient.length + " entries for "
-                    + network.dimension() + " parameters");
-        }
+        checkGradient(gradient);
         Layers layers = new Layers(theta);
         int n = plan.size();
         double[] losses = new double[n];
@@ -228,8 +232,7 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         List<int[]> chunks = new java.util.ArrayList<>();
         int first = 0;
         for (int g = 0; g < groupEnds.length; g++) {
-            int chunkStart = first == 0 ? 0 : groupEnds[first - 1];
-            if (g > first && groupEnds[g] - chunkStart > chunkRows) {
+            if (g > first && groupEnds[g] - groupStart(groupEnds, first) > chunkRows) {
                 chunks.add(new int[] {first, g});
                 first = g;
             }
@@ -239,12 +242,10 @@ final class CpuNetworkEvaluator implements QueryEvaluator {
         // this keeps the step's memory the same whether the plan has 2 chunks or 200
         parallel.ordered(chunks.size(), parallel.threads(), c -> {
             int[] span = chunks.get(c);
-            int from = span[0] == 0 ? 0 : groupEnds[span[0] - 1];
-            Chunk chunk = new Chunk(plan, from, groupEnds[span[1] - 1]);
+            Chunk chunk = new Chunk(plan, groupStart(groupEnds, span[0]), groupEnds[span[1] - 1]);
             chunk.forward(layers, losses, noiseEnergy);
             for (int g = span[0]; g < span[1]; g++) {
-                int groupFrom = g == 0 ? 0 : groupEnds[g - 1];
-                weigher.weigh(groupFrom, groupEnds[g], losses, weights);
+                weigher.weigh(groupStart(groupEnds, g), groupEnds[g], losses, weights);
             }
             if (energies != null) {
                 System.arraycopy(chunk.energy(), 0, energies, chunk.from, chunk.size());

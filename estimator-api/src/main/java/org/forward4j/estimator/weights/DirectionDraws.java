@@ -31,7 +31,8 @@ import org.forward4j.plugin.Settings;
  * <p>and {@link #finish()} assembles the batch estimate {@code g = (1/B) sum_i (1/A_i) sum_j c_ij z_ij}, where
  * A_i counts point i's included draws and c_ij is the recorded coefficient of the regenerated stream z_ij (p_ij
  * itself when the perturbation direction is the stream, as for SPSA and Gaussian RGE). Only scalars are kept: each
- * direction is regenerated once at the end (method.md §5), so a step holds O(draws) scalars and O(d) floats.
+ * direction is regenerated once at the end (method.md §5), so a step holds O(draws) scalars and O(d) floats; a last
+ * round run by {@link #evaluateLast} has its terms added while the backend holds the directions instead.
  * Instances are single-use and not thread-safe, like the step that owns them.
  */
 public final class DirectionDraws {
@@ -409,18 +410,15 @@ public final class DirectionDraws {
                     }
                 }
             }
-            List<int[]> directions = new ArrayList<>();
-            List<Float> weights = new ArrayList<>();
+            List<Term> terms = new ArrayList<>();
             for (int j = 0; j < maxDraws; j++) {
                 if (weight[j] != 0.0) {
-                    directions.add(new int[] {j});
-                    weights.add((float) weight[j]);
+                    terms.add(new Term(j, (float) weight[j]));
                 }
             }
-            regenerate(gradient, directions, weights);
+            regenerate(gradient, terms);
         } else {
-            List<int[]> perPoint = new ArrayList<>();
-            List<Float> perPointWeights = new ArrayList<>();
+            List<Term> terms = new ArrayList<>();
             for (int i = 0; i < b; i++) {
                 if (included[i] == 0) {
                     continue;
@@ -429,12 +427,11 @@ public final class DirectionDraws {
                 for (int j = 0; j < Math.min(logs[i].size(), combinedFrom[i]); j++) {
                     double w = logs[i].coefficient(j) * perDraw;
                     if (logs[i].included(j) && w != 0.0) {
-                        perPoint.add(new int[] {mode.direction(i, j)});
-                        perPointWeights.add((float) w);
+                        terms.add(new Term(mode.direction(i, j), (float) w));
                     }
                 }
             }
-            regenerate(gradient, perPoint, perPointWeights);
+            regenerate(gradient, terms);
         }
         return new GradientEstimate(gradient, included, variance, meanLoss, queries);
     }
@@ -448,17 +445,20 @@ public final class DirectionDraws {
      * common fork-join pool; within a block the directions are added in list order, so every element sees the
      * same additions in the same order as a serial pass: the result has the same bits for any number of cores.
      */
-    private void regenerate(float[] gradient, List<int[]> directions, List<Float> weights) {
+    private void regenerate(float[] gradient, List<Term> terms) {
         NoiseStream.Distribution distribution = key.distribution();
         int blocks = (dimension + ASSEMBLY_BLOCK - 1) / ASSEMBLY_BLOCK;
         java.util.stream.IntStream.range(0, blocks).parallel().forEach(block -> {
             int start = block * ASSEMBLY_BLOCK;
             int len = Math.min(ASSEMBLY_BLOCK, dimension - start);
-            for (int k = 0; k < directions.size(); k++) {
-                key.stream(directions.get(k)[0]).addScaled(distribution, gradient, start, len, start,
-                        weights.get(k));
+            for (Term t : terms) {
+                key.stream(t.direction()).addScaled(distribution, gradient, start, len, start, t.weight());
             }
         });
+    }
+
+    /** One direction's term {@code weight * z_direction} of the estimate. */
+    private record Term(int direction, float weight) {
     }
 
     private void checkRecorded() {
