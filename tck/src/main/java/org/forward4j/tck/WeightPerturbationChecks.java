@@ -234,4 +234,56 @@ public final class WeightPerturbationChecks {
                     .isEqualTo(oneEval.queries()).isEqualTo(twoEval.queries());
         }
     }
+
+    /**
+     * The batch estimate is unbiased: the mean of {@code samples} seeded estimates on the quadratic batch of these
+     * checks (a pilot round of one draw per point, then an uneven allocation, as the engine runs a step) lies
+     * within 4 standard errors of {@code objective}'s analytic batch gradient, and 4 standard errors are below 10%
+     * of its norm, so the bound could catch a real bias.
+     *
+     * @param estimator the estimator in the mode under test
+     * @param objective {@link Fixtures#quadratic()} or {@link Fixtures#smooth()}
+     * @param seed the seed of the samples (printed on failure)
+     * @param samples how many estimates
+     * @param what names the configuration in failure messages, the seed included
+     */
+    public static void meanIsTheAnalyticGradient(GradientEstimator estimator, AnalyticObjective objective, long seed,
+            int samples, String what) {
+        int[] rows = Fixtures.quadraticRows();
+        float[] theta = Fixtures.quadraticTheta();
+        double[] truth = objective.batchGradient(theta, rows);
+        GradientSamples s = GradientSamples.draw(estimator, new ReferenceQueryEvaluator(objective), theta, rows, seed,
+                samples, new int[] {1, 1, 1, 1, 1, 1}, new int[] {0, 2, 1, 3, 0, 1});
+        s.assertMeanWithin(truth, 4.0, what);
+        s.assertResolves(truth, 4.0, 0.1, what);
+    }
+
+    /**
+     * The variance of the batch estimate falls as 1/draws: on {@link Fixtures#quadratic()} the trace of Cov(g) with
+     * one draw per point is 4 times the one with four (independent seeded samples, seeds {@code seed} and
+     * {@code seed + 1}), within 4 standard errors of the ratio (delta method), and those 4 standard errors are
+     * below 1, so 1/A is told apart from 1/sqrt(A).
+     *
+     * @param estimator the estimator in the mode under test
+     * @param seed the first seed (printed on failure)
+     * @param samples estimates per trace
+     * @param what names the configuration in failure messages, the seed included
+     */
+    public static void varianceFallsAsOneOverDraws(GradientEstimator estimator, long seed, int samples, String what) {
+        int[] rows = Fixtures.quadraticRows();
+        ReferenceQueryEvaluator evaluator = new ReferenceQueryEvaluator(Fixtures.quadratic());
+        float[] theta = Fixtures.quadraticTheta();
+        int[] one = new int[rows.length];
+        int[] four = new int[rows.length];
+        java.util.Arrays.fill(one, 1);
+        java.util.Arrays.fill(four, 4);
+        double[] r = GradientSamples.varianceRatio(
+                GradientSamples.draw(estimator, evaluator, theta, rows, seed, samples, one),
+                GradientSamples.draw(estimator, evaluator, theta, rows, seed + 1, samples, four));
+        double ratio = r[0];
+        double se = r[1];
+        assertThat(ratio).as("%s: Var(1 draw) / Var(4 draws) = %.3f (SE %.3f)", what, ratio, se)
+                .isBetween(4 - 4 * se, 4 + 4 * se);
+        assertThat(4 * se).as("%s: resolving power", what).isLessThan(1.0);
+    }
 }
