@@ -1,5 +1,6 @@
 package org.forward4j.allocator;
 
+import org.forward4j.allocator.spi.AllocatorCapability;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.Settings;
 
@@ -26,8 +27,8 @@ public final class UniformQueryAllocatorProvider implements QueryAllocatorProvid
     }
 
     @Override
-    public java.util.Set<String> capabilities() {
-        return java.util.Set.of(IGNORES_PROXIES);
+    public java.util.Set<AllocatorCapability> capabilities() {
+        return java.util.Set.of(AllocatorCapability.IGNORES_PROXIES);
     }
 
     @Override

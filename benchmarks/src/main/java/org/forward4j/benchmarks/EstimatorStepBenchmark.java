@@ -1,9 +1,9 @@
 package org.forward4j.benchmarks;
 
 import java.util.concurrent.TimeUnit;
+import org.forward4j.benchmarks.EstimatorVariant;
+import org.forward4j.benchmarks.QueryThroughput;
 import org.forward4j.estimator.GradientEstimate;
-import org.forward4j.examples.bench.EstimatorVariant;
-import org.forward4j.examples.bench.QueryThroughput;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -2,7 +2,7 @@ package org.forward4j.benchmarks;
 
 import java.util.Collection;
 import java.util.List;
-import org.forward4j.examples.bench.MemoryProbe;
+import org.forward4j.benchmarks.MemoryProbe;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.profile.InternalProfiler;

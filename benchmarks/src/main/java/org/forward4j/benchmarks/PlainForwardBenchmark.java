@@ -1,7 +1,7 @@
 package org.forward4j.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-import org.forward4j.examples.bench.QueryThroughput;
+import org.forward4j.benchmarks.QueryThroughput;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -5,6 +5,6 @@
  * org.forward4j.benchmarks.DrawScalingBenchmark}, {@link org.forward4j.benchmarks.PeakMemoryProfiler}), and a
  * runner that reports every throughput as a fraction of the plain pass measured in the same run ({@link
  * org.forward4j.benchmarks.BenchmarkReport}). The measured work is {@link
- * org.forward4j.examples.bench.QueryThroughput}, shared with the {@code forward4j bench} command.
+ * org.forward4j.benchmarks.QueryThroughput}, shared with the {@code forward4j bench} command.
  */
 package org.forward4j.benchmarks;

@@ -1,10 +1,11 @@
 package org.forward4j.core;
 
+import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.Module;
-import com.google.inject.TypeLiteral;
+import com.google.inject.util.Types;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.forward4j.allocator.QueryAllocator;
+import org.forward4j.allocator.spi.AllocatorCapability;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.backend.Backend;
+import org.forward4j.backend.spi.BackendCapability;
 import org.forward4j.backend.spi.BackendProvider;
 import org.forward4j.core.config.ConfigSources;
 import org.forward4j.core.plugin.PluginKind;
@@ -23,6 +26,7 @@ import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.BackendUnavailableException;
 import org.forward4j.plugin.Forward4jException;
@@ -43,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *         .set("allocator", "optimal").set("estimator", "lr").set("queries-per-point", "4")
  *         .build();
  * Trainer trainer = f4j.trainer(trainObjective, testObjective, initialParameters);
- * TrainingResult result = trainer.fit(null);
+ * TrainingResult result = trainer.fit();
  * }</pre>
  */
 public final class Forward4j {
@@ -55,22 +59,21 @@ public final class Forward4j {
 
     private final Settings config;
     private final TrainingConfig training;
-    private final Map<String, QueryAllocatorProvider> allocators;
-    private final Map<String, GradientEstimatorProvider> estimators;
-    private final Map<String, BackendProvider> backends;
-    private final List<PluginRegistry<?>> registries;
+    private final PluginRegistry<QueryAllocatorProvider> allocators;
+    private final PluginRegistry<GradientEstimatorProvider> estimators;
+    private final PluginRegistry<BackendProvider> backends;
     private final String backendName;
 
-    private Forward4j(Settings config, Injector injector, List<PluginRegistry<?>> registries) {
+    private Forward4j(Settings config, PluginRegistry<QueryAllocatorProvider> allocators,
+                      PluginRegistry<GradientEstimatorProvider> estimators, PluginRegistry<BackendProvider> backends) {
         this.config = config;
-        this.registries = registries;
+        this.allocators = allocators;
+        this.estimators = estimators;
+        this.backends = backends;
         this.training = TrainingConfig.from(config);
-        this.allocators = injector.getInstance(Key.get(new TypeLiteral<Map<String, QueryAllocatorProvider>>() { }));
-        this.estimators = injector.getInstance(Key.get(new TypeLiteral<Map<String, GradientEstimatorProvider>>() { }));
-        this.backends = injector.getInstance(Key.get(new TypeLiteral<Map<String, BackendProvider>>() { }));
         List<Forward4jException> problems = new ArrayList<>();
-        attempt(problems, () -> select(PluginKind.ALLOCATOR, allocators, training.allocator()));
-        attempt(problems, () -> select(PluginKind.ESTIMATOR, estimators, training.estimator()));
+        attempt(problems, () -> allocators.get(training.allocator()));
+        attempt(problems, () -> estimators.get(training.estimator()));
         String[] chosen = {training.backend()};
         attempt(problems, () -> chosen[0] = resolveBackend(training.backend()));
         this.backendName = chosen[0];
@@ -135,7 +138,9 @@ public final class Forward4j {
      */
     public List<String> discoveryProblems() {
         List<String> out = new ArrayList<>();
-        registries.forEach(r -> out.addAll(r.problems()));
+        for (PluginRegistry<?> r : List.of(allocators, estimators, backends)) {
+            out.addAll(r.problems());
+        }
         return out;
     }
 
@@ -146,10 +151,10 @@ public final class Forward4j {
      */
     public Map<String, Map<String, String>> available() {
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
-        out.put("allocator", describe(allocators));
-        out.put("estimator", describe(estimators));
+        out.put("allocator", describe(allocators.providers()));
+        out.put("estimator", describe(estimators.providers()));
         Map<String, String> b = new java.util.TreeMap<>();
-        backends.forEach((n, p) -> {
+        backends.providers().forEach((n, p) -> {
             BackendProvider.Availability a = p.availability();
             b.put(n, p.description() + (a.available() ? " [" + a.detail() + "]" : " [unavailable: " + a.detail() + "]"));
         });
@@ -169,7 +174,7 @@ public final class Forward4j {
      * @return the allocator
      */
     public QueryAllocator newAllocator() {
-        return create(PluginKind.ALLOCATOR, allocators, training.allocator(), "allocator.");
+        return create(allocators, training.allocator(), "allocator.");
     }
 
     /**
@@ -178,7 +183,7 @@ public final class Forward4j {
      * @return the estimator
      */
     public GradientEstimator newEstimator() {
-        return create(PluginKind.ESTIMATOR, estimators, training.estimator(), "estimator.");
+        return create(estimators, training.estimator(), "estimator.");
     }
 
     /**
@@ -187,7 +192,7 @@ public final class Forward4j {
      * @return the backend
      */
     public Backend newBackend() {
-        return create(PluginKind.BACKEND, backends, backendName, "backend.");
+        return create(backends, backendName, "backend.");
     }
 
     /**
@@ -209,32 +214,56 @@ public final class Forward4j {
      * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
      */
     public Trainer trainer(Objective train, NetworkObjective test, float[] initialParameters) {
-        GradientEstimatorProvider ep = select(PluginKind.ESTIMATOR, estimators, training.estimator());
-        if (ep.capabilities().contains(GradientEstimatorProvider.ACTIVATION_NOISE)
-                && !(train instanceof NetworkObjective)) {
-            throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' needs a native "
-                    + "network objective (activation noise), but " + train + " is a black box; use spsa or rge");
-        }
-        QueryAllocatorProvider ap = select(PluginKind.ALLOCATOR, allocators, training.allocator());
+        GradientEstimatorProvider ep = estimators.get(training.estimator());
+        QueryAllocatorProvider ap = allocators.get(training.allocator());
+        BackendProvider bp = backends.get(backendName);
+        checkCombination(ep, bp, train);
         GradientEstimator estimator = newEstimator();
-        if (!ap.capabilities().contains(QueryAllocatorProvider.IGNORES_PROXIES) && !estimator.independentPerPoint()) {
+        boolean usesProxies = !ap.capabilities().contains(AllocatorCapability.IGNORES_PROXIES);
+        if (usesProxies && !estimator.independentPerPoint()) {
             LOG.warn("Allocator '{}' with estimator '{}' in a shared-direction mode: per-point allocation needs "
-                    + "independent per-point estimates (method.md §2, §3.1) and may train worse than uniform here; "
-                    + "use directions=per-point or the lr estimator", training.allocator(), training.estimator());
+                    + "independent per-point estimates (docs/method.md §2, §3.1) and may train worse than uniform "
+                    + "here; use directions=per-point or the lr estimator", training.allocator(), training.estimator());
         }
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("allocatorSettings", config.withPrefix("forward4j.allocator.").asMap());
         provenance.put("estimatorSettings", config.withPrefix("forward4j.estimator.").asMap());
         provenance.put("backendName", backendName);
         Trainer.Components c = new Trainer.Components(estimator, training.estimator(), newAllocator(),
-                training.allocator(), !ap.capabilities().contains(QueryAllocatorProvider.IGNORES_PROXIES),
+                training.allocator(), usesProxies, ap.capabilities().contains(AllocatorCapability.LEARNS_FROM_STATISTICS),
                 newBackend(), provenance);
         return new Trainer(training, c, train, test, initialParameters);
     }
 
+    /**
+     * Refuses, before any query runs, an estimator, backend and objective that cannot work together: the engine
+     * reads the capabilities each plugin declares.
+     */
+    private void checkCombination(GradientEstimatorProvider ep, BackendProvider bp, Objective train) {
+        boolean blackBox = !(train instanceof NetworkObjective);
+        if (ep.capabilities().contains(EstimatorCapability.ACTIVATION_NOISE) && blackBox) {
+            throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' needs a native "
+                    + "network objective (activation noise), but " + train + " is a black box; use spsa or rge");
+        }
+        if (blackBox && !ep.capabilities().contains(EstimatorCapability.BLACK_BOX)) {
+            throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' does not declare "
+                    + "black-box objectives, and " + train + " is one; use spsa or rge, or a network objective");
+        }
+        if (blackBox && !bp.capabilities().contains(BackendCapability.BLACK_BOX)) {
+            throw new UnsupportedCapabilityException("Backend '" + backendName + "' cannot evaluate black-box "
+                    + "objectives such as " + train + "; use backend=cpu or backend=reference");
+        }
+        if (ep.capabilities().contains(EstimatorCapability.ACTIVATION_NOISE)
+                && !bp.capabilities().contains(BackendCapability.ACTIVATION_NOISE)) {
+            throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' needs activation-noise "
+                    + "plans, which backend '" + backendName + "' does not run; use backend=cpu or a weight-"
+                    + "perturbation estimator (spsa, rge)");
+        }
+    }
+
     private String resolveBackend(String name) {
         if (!AUTO_BACKEND.equals(name)) {
-            BackendProvider p = select(PluginKind.BACKEND, backends, name);
+            BackendProvider p = backends.get(name);
             BackendProvider.Availability a = p.availability();
             if (!a.available()) {
                 throw new BackendUnavailableException("Backend '" + name + "' is not available here: " + a.detail()
@@ -242,7 +271,7 @@ public final class Forward4j {
             }
             return name;
         }
-        for (Map.Entry<String, BackendProvider> e : backends.entrySet()) {
+        for (Map.Entry<String, BackendProvider> e : backends.providers().entrySet()) {
             BackendProvider.Availability a = e.getValue().availability();
             if (a.available() && a.gpu()) {
                 LOG.info("backend auto: using '{}' ({})", e.getKey(), a.detail());
@@ -250,19 +279,19 @@ public final class Forward4j {
             }
         }
         StringBuilder why = new StringBuilder();
-        backends.forEach((n, p) -> {
+        backends.providers().forEach((n, p) -> {
             if (!n.equals("cpu")) {
                 why.append(why.length() == 0 ? "" : "; ").append(n).append(": ").append(p.availability().detail());
             }
         });
         LOG.info("backend auto: no GPU backend available ({}); using 'cpu'", why.length() == 0 ? "none installed" : why);
-        select(PluginKind.BACKEND, backends, "cpu");
+        backends.get("cpu");
         return "cpu";
     }
 
     private List<String> availableBackends() {
         List<String> out = new ArrayList<>();
-        backends.forEach((n, p) -> {
+        backends.providers().forEach((n, p) -> {
             if (p.availability().available()) {
                 out.add(n);
             }
@@ -270,27 +299,16 @@ public final class Forward4j {
         return out;
     }
 
-    @SuppressWarnings("unchecked")
-    private <P extends PluginProvider<?>> P select(PluginKind<P> kind, Map<String, P> bound, String name) {
-        PluginRegistry<P> reg = (PluginRegistry<P>) registries.stream().filter(r -> r.kind() == kind).findFirst()
-                .orElseThrow();
-        if (reg.providers().containsKey(name) || !bound.containsKey(name)) {
-            return reg.get(name, bound.keySet()); // throws the not-found or duplicate error
-        }
-        return bound.get(name); // added by an application Guice module
-    }
-
-    private <T, P extends PluginProvider<T>> T create(PluginKind<P> kind, Map<String, P> bound, String name,
-                                                     String prefix) {
-        P p = select(kind, bound, name);
+    private <T, P extends PluginProvider<T>> T create(PluginRegistry<P> registry, String name, String prefix) {
+        P p = registry.get(name);
         Settings own = config.withPrefix(ConfigSources.PREFIX + prefix);
         try {
             return p.create(own);
         } catch (Forward4jException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new IncompatibleProviderException("The " + kind + " '" + name + "' (" + p.getClass().getName()
-                    + ") failed to start: " + e, e);
+            throw new IncompatibleProviderException("The " + registry.kind() + " '" + name + "' ("
+                    + p.getClass().getName() + ") failed to start: " + e, e);
         }
     }
 
@@ -419,25 +437,37 @@ public final class Forward4j {
          */
         public Forward4j build() {
             Settings config = ConfigSources.resolve(defaults, configFile, env, systemProperties, overrides);
-            PluginRegistry<QueryAllocatorProvider> a = registry(PluginKind.ALLOCATOR);
-            PluginRegistry<GradientEstimatorProvider> e = registry(PluginKind.ESTIMATOR);
-            PluginRegistry<BackendProvider> b = registry(PluginKind.BACKEND);
-            List<Module> all = new ArrayList<>(modules);
-            all.add(0, new Forward4jModule(config, a, e, b));
-            Injector injector = Guice.createInjector(all);
+            Injector injector;
+            try {
+                List<Module> all = new ArrayList<>(modules);
+                all.add(0, new Forward4jModule(config));
+                injector = Guice.createInjector(all);
+            } catch (CreationException e) {
+                StringBuilder b = new StringBuilder("A Guice module given to Forward4j.builder().module(...) failed:");
+                e.getErrorMessages().forEach(m -> b.append(System.lineSeparator()).append("  - ")
+                        .append(m.getMessage()));
+                throw new InvalidConfigurationException(b.append(System.lineSeparator())
+                        .append("Fix the module's bindings").toString(), e);
+            }
+            PluginRegistry<QueryAllocatorProvider> a = registry(PluginKind.ALLOCATOR, injector);
+            PluginRegistry<GradientEstimatorProvider> e = registry(PluginKind.ESTIMATOR, injector);
+            PluginRegistry<BackendProvider> b = registry(PluginKind.BACKEND, injector);
             for (PluginRegistry<?> r : List.of(a, e, b)) {
                 r.problems().forEach(p -> LOG.warn(p));
             }
-            return new Forward4j(config, injector, List.of(a, e, b));
+            return new Forward4j(config, a, e, b);
         }
 
         @SuppressWarnings("unchecked")
-        private <P extends PluginProvider<?>> PluginRegistry<P> registry(PluginKind<P> kind) {
+        private <P extends PluginProvider<?>> PluginRegistry<P> registry(PluginKind<P> kind, Injector injector) {
+            Key<Map<String, java.util.Set<P>>> key = (Key<Map<String, java.util.Set<P>>>) Key.get(
+                    Types.mapOf(String.class, Types.setOf(kind.type())));
+            Map<String, java.util.Set<P>> bound = injector.getInstance(key);
             List<? extends PluginProvider<?>> given = explicit.get(kind);
             if (given != null) {
-                return PluginRegistry.of(kind, (List<? extends P>) given);
+                return PluginRegistry.of(kind, (List<? extends P>) given, bound);
             }
-            return PluginRegistry.discover(kind, loader);
+            return PluginRegistry.discover(kind, loader, bound);
         }
     }
 }

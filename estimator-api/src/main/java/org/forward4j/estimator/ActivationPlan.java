@@ -9,6 +9,9 @@ import org.forward4j.noise.NoiseStream;
  * before the softmax at the last layer), where {@code eps_{r,l}[k] = NoiseStream(seed, step, streams[r], l)
  * .element(GAUSSIAN, k)} and {@code sign_r = negate[r] ? -1 : 1}. Rows are independent of each other.
  *
+ * <p>The arrays are not copied (a plan may hold tens of thousands of rows and is built once per round): the
+ * estimator that builds a plan must not change them afterwards, and evaluators only read them.
+ *
  * @param seed the run's seed
  * @param step the step
  * @param sigma the noise scale s
@@ -16,7 +19,7 @@ import org.forward4j.noise.NoiseStream;
  * @param streams the noise stream (draw number) of each query
  * @param negate whether each query uses the negated noise (the second half of an antithetic pair)
  */
-public record ActivationPlan(long seed, int step, float sigma, int[] rows, int[] streams, boolean[] negate) {
+public record ActivationPlan(long seed, long step, float sigma, int[] rows, int[] streams, boolean[] negate) {
 
     /**
      * Validates the lengths.
@@ -45,6 +48,28 @@ public record ActivationPlan(long seed, int step, float sigma, int[] rows, int[]
      */
     public int size() {
         return rows.length;
+    }
+
+    /**
+     * Checks that group ends partition the plan's rows {@code 0 .. size()-1} into non-empty runs of consecutive
+     * rows (the groups of {@link StreamingQueryEvaluator#evaluateAndAssemble}).
+     *
+     * @param groupEnds exclusive ends, strictly increasing, the last equal to {@link #size()}
+     * @throws IllegalArgumentException naming the first bad entry
+     */
+    public void checkGroups(int[] groupEnds) {
+        int previous = 0;
+        for (int g = 0; g < groupEnds.length; g++) {
+            if (groupEnds[g] <= previous || groupEnds[g] > rows.length) {
+                throw new IllegalArgumentException("group end " + g + " is " + groupEnds[g] + ": ends must rise "
+                        + "strictly from 1 to the plan's " + rows.length + " rows");
+            }
+            previous = groupEnds[g];
+        }
+        if (previous != rows.length) {
+            throw new IllegalArgumentException("groups end at row " + previous + " but the plan has " + rows.length
+                    + " rows");
+        }
     }
 
     /**

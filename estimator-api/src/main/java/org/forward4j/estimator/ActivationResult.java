@@ -1,8 +1,9 @@
 package org.forward4j.estimator;
 
 /**
- * What {@link QueryEvaluator#evaluateAndAssemble(float[], ActivationPlan, int[], RowWeigher, float[], boolean)}
- * returns once every row has been evaluated and its weighted likelihood-ratio terms added to the gradient.
+ * What {@link StreamingQueryEvaluator#evaluateAndAssemble} returns once every row has been evaluated and its
+ * weighted likelihood-ratio terms added to the gradient. The arrays are handed over, not copied: the evaluator
+ * keeps no reference to them.
  *
  * @param losses the loss of each query, in plan order
  * @param weights the weight {@code w_r} the {@link RowWeigher} gave each query

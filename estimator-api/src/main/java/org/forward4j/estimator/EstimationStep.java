@@ -31,17 +31,17 @@ public interface EstimationStep {
     GradientEstimate finish();
 
     /**
-     * Runs the step's last round and finishes: {@code run(draws, includeInEstimate)} followed by
-     * {@link #finish()}. Knowing that no round follows lets an estimator assemble the round's gradient while it is
-     * evaluated (the {@code lr} estimator does, so its memory stays flat as draws grow); the trainer always ends a
-     * step this way.
+     * Runs the step's last round, whose draws all enter the estimate, and finishes: the same estimate as
+     * {@code run(lastRoundDraws, true)} followed by {@link #finish()}. Knowing that no round follows lets an
+     * estimator assemble the round's gradient while it is evaluated (the {@code lr} estimator does, so its memory
+     * stays flat as draws grow; {@code spsa}/{@code rge} add each direction's term while the backend holds it); the
+     * trainer always ends a step this way.
      *
-     * @param draws additional draws per point
-     * @param includeInEstimate whether these draws enter the gradient estimate
+     * @param lastRoundDraws additional draws per point (0 for a point that needs none)
      * @return the gradient estimate and per-point statistics
      */
-    default GradientEstimate finish(int[] draws, boolean includeInEstimate) {
-        run(draws, includeInEstimate);
+    default GradientEstimate runLastRoundAndFinish(int[] lastRoundDraws) {
+        run(lastRoundDraws, true);
         return finish();
     }
 }

@@ -78,6 +78,64 @@ public final class Networks {
      */
     public static double loss(DenseNetwork network, float[] theta, float[] features, int row, int label,
                               float[][] noise, float[][] inputs) {
+        float[] logits = logits(network, theta, features, row, noise, inputs);
+        return softmaxCrossEntropy(logits, 0, logits.length, label);
+    }
+
+    /**
+     * Clean mean loss and accuracy over every row of a network objective, row by row in plain Java (the reference
+     * the batched backends' {@link QueryEvaluator#evaluateClean} is tested against).
+     *
+     * @param data the objective
+     * @param theta the parameters
+     * @return mean loss, accuracy and rows
+     */
+    public static EvaluationMetrics metrics(NetworkObjective data, float[] theta) {
+        DenseNetwork network = data.network();
+        int n = data.size();
+        double lossSum = 0;
+        long correct = 0;
+        for (int row = 0; row < n; row++) {
+            float[] logits = logits(network, theta, data.features(), row, null, null);
+            int label = data.labels()[row];
+            lossSum += softmaxCrossEntropy(logits, 0, logits.length, label);
+            correct += argmax(logits, 0, logits.length) == label ? 1 : 0;
+        }
+        return new EvaluationMetrics(lossSum / n, (double) correct / n, n);
+    }
+
+    /**
+     * The index of the largest of {@code n} logits (the first one on ties): the predicted class.
+     *
+     * @param v logits
+     * @param off first logit
+     * @param n number of classes
+     * @return the class, {@code 0 .. n-1}
+     */
+    public static int argmax(float[] v, int off, int n) {
+        int best = 0;
+        for (int c = 1; c < n; c++) {
+            if (v[off + c] > v[off + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The last layer's outputs (logits) of one row, optionally with activation noise, optionally recording each
+     * layer's input.
+     *
+     * @param network the architecture
+     * @param theta flat parameters
+     * @param features row-major features
+     * @param row the data row
+     * @param noise per-layer additive noise on the pre-activations, or null
+     * @param inputs if not null, receives a copy of each layer's input ({@code inputs[l]})
+     * @return the logits
+     */
+    public static float[] logits(DenseNetwork network, float[] theta, float[] features, int row, float[][] noise,
+                                 float[][] inputs) {
         int in0 = network.in(0);
         float[] x = new float[in0];
         System.arraycopy(features, row * in0, x, 0, in0);
@@ -109,7 +167,7 @@ public final class Networks {
             }
             x = v;
         }
-        return softmaxCrossEntropy(x, 0, x.length, label);
+        return x;
     }
 
     /**

@@ -57,11 +57,6 @@ public final class ReferenceQueryEvaluator implements QueryEvaluator {
     }
 
     @Override
-    public boolean supportsActivationNoise() {
-        return objective instanceof NetworkObjective;
-    }
-
-    @Override
     public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
         if (!(objective instanceof NetworkObjective net)) {
             throw new UnsupportedCapabilityException("Activation-noise queries need a native network objective, but "

@@ -109,7 +109,7 @@ public final class BlackBoxExample {
         AbsoluteErrorRegression objective = new AbsoluteErrorRegression(10, 2048, 3);
         TrainingResult r;
         try (var trainer = f4j.trainer(objective, null, new float[objective.dimension()])) {
-            r = trainer.fit(null);
+            r = trainer.fit();
         }
         double dist = 0;
         for (int k = 0; k < objective.dimension(); k++) {

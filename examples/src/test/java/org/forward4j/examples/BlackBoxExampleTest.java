@@ -16,7 +16,7 @@ class BlackBoxExampleTest {
         Forward4j f4j = Forward4j.builder().set("estimator", estimator).set("queries-per-point",
                         Integer.toString(queriesPerPoint)).set("batch-size", "32").set("epochs", "30")
                 .set("learning-rate", "0.05").set("estimator.scale", "0.01").set("progress", "false").build();
-        TrainingResult r = f4j.trainer(o, null, new float[10]).fit(null);
+        TrainingResult r = f4j.trainer(o, null, new float[10]).fit();
         double initial = 0;
         double dist = 0;
         for (int k = 0; k < 10; k++) {

@@ -12,12 +12,60 @@ package org.forward4j.noise;
  * gives 128 signs (a 1.86 M-parameter direction costs 14,500 blocks instead of 465,000).
  * The OpenCL kernels implement the same layout, so CPU and GPU draw the same integer bits.
  *
+ * <p>The step is the trainer's step counter (a {@code long} everywhere in forward4j); the counter word holds its
+ * 32 low bits, so steps run from 0 to {@link #MAX_STEP}, and {@code -1} (word {@code 0xFFFFFFFF}) is reserved for
+ * parameter initialisation. Estimators that give each batch point its own streams number them with
+ * {@link #pointStream(int, int)}, the one place that layout is defined.
+ *
  * @param seed the run's seed
- * @param step the optimisation step (or any 32-bit epoch of the key)
+ * @param step the optimisation step, {@code -1 .. MAX_STEP}
  * @param draw which draw of the step (estimators document how they number draws)
  * @param tensor which tensor of the model (for example 2 * layer for weights, 2 * layer + 1 for biases)
  */
-public record NoiseStream(long seed, int step, int draw, int tensor) {
+public record NoiseStream(long seed, long step, int draw, int tensor) {
+
+    /** The largest step whose noise is distinct from every other step's (the counter word is 32 bits). */
+    public static final long MAX_STEP = 0xFFFFFFFEL;
+
+    /** Streams (draws) each batch point owns in one step under {@link #pointStream(int, int)}. */
+    public static final int STREAMS_PER_POINT = 65536;
+
+    /** Largest batch whose point streams {@code point * STREAMS_PER_POINT + draw} still fit a non-negative int. */
+    public static final int MAX_POINTS = Integer.MAX_VALUE / STREAMS_PER_POINT;
+
+    /**
+     * Checks the step range.
+     *
+     * @param seed the run's seed
+     * @param step the optimisation step
+     * @param draw which draw
+     * @param tensor which tensor
+     * @throws IllegalArgumentException if the step does not fit the 32-bit counter word
+     */
+    public NoiseStream {
+        if (step < -1 || step > MAX_STEP) {
+            throw new IllegalArgumentException("step " + step + " is outside -1.." + MAX_STEP
+                    + ": the noise counter holds 32 bits of the step");
+        }
+    }
+
+    /**
+     * The draw number of point {@code point}'s draw {@code draw} when every point of a batch has its own streams
+     * (per-point SPSA/RGE directions, {@code lr}'s activation noise): {@code point * 65536 + draw}, so that the
+     * streams of different points never collide while a point makes at most {@link #STREAMS_PER_POINT} draws.
+     *
+     * @param point the point's index in the batch, {@code 0 .. MAX_POINTS - 1}
+     * @param draw the point's draw, {@code 0 .. STREAMS_PER_POINT - 1}
+     * @return the stream's draw number
+     * @throws IllegalArgumentException naming the value out of range
+     */
+    public static int pointStream(int point, int draw) {
+        if (point < 0 || point >= MAX_POINTS || draw < 0 || draw >= STREAMS_PER_POINT) {
+            throw new IllegalArgumentException("point " + point + ", draw " + draw + " has no stream: points 0.."
+                    + (MAX_POINTS - 1) + " and draws 0.." + (STREAMS_PER_POINT - 1) + " per step are allowed");
+        }
+        return point * STREAMS_PER_POINT + draw;
+    }
 
     /** The distribution of the noise. */
     public enum Distribution {
@@ -103,11 +151,11 @@ public record NoiseStream(long seed, int step, int draw, int tensor) {
             int c0 = (int) (k >>> 2);
             int c1 = tensor;
             int c2 = draw;
-            int c3 = step;
+            int c3 = (int) step;
             int d0 = c0 + 1;
             int d1 = tensor;
             int d2 = draw;
-            int d3 = step;
+            int d3 = (int) step;
             int kk0 = k0;
             int kk1 = k1;
             for (int r = 0; r < 10; r++) {
@@ -158,7 +206,7 @@ public record NoiseStream(long seed, int step, int draw, int tensor) {
         while (k < end) {
             long block = k >>> 7;
             if (block != cached) {
-                Philox.block((int) block, tensor, draw, step, (int) seed, (int) (seed >>> 32), w);
+                Philox.block((int) block, tensor, draw, (int) step, (int) seed, (int) (seed >>> 32), w);
                 cached = block;
             }
             int word = w[(int) ((k >>> 5) & 3)];
@@ -181,7 +229,7 @@ public record NoiseStream(long seed, int step, int draw, int tensor) {
 
     private void blockValues(long block, float[] v) {
         int[] w = new int[4];
-        Philox.block((int) block, tensor, draw, step, (int) seed, (int) (seed >>> 32), w);
+        Philox.block((int) block, tensor, draw, (int) step, (int) seed, (int) (seed >>> 32), w);
         emit(w[0], w[1], w[2], w[3], v, 0, 0f, false);
     }
 

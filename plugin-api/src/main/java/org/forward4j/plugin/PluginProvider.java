@@ -37,12 +37,13 @@ public interface PluginProvider<T> {
     }
 
     /**
-     * Capabilities this plugin declares (for example {@code "activation-noise"}); asking for an undeclared one
-     * raises {@link UnsupportedCapabilityException}.
+     * What this plugin declares it can do or needs, as the constants of its kind's capability enum (for example
+     * {@code EstimatorCapability.ACTIVATION_NOISE}); the engine reads them to check a combination before training
+     * and to decide what to run. Each provider interface narrows the type.
      *
      * @return the declared capabilities, never null
      */
-    default Set<String> capabilities() {
+    default Set<? extends Enum<?>> capabilities() {
         return Set.of();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.Arrays;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimate;
@@ -12,6 +13,7 @@ import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.Settings;
 import org.forward4j.plugin.UnsupportedCapabilityException;
@@ -108,7 +110,7 @@ public abstract class EstimatorContractTest {
     }
 
     private boolean activationNoise() {
-        return provider().capabilities().contains(GradientEstimatorProvider.ACTIVATION_NOISE);
+        return provider().capabilities().contains(EstimatorCapability.ACTIVATION_NOISE);
     }
 
     /** The fixture of this estimator: a pure black box, or the tanh network for activation-noise estimators. */
@@ -337,7 +339,7 @@ public abstract class EstimatorContractTest {
             EstimationStep b = oneCall.begin(new StepContext(new ReferenceQueryEvaluator(objective), theta, rows,
                     seed(), step));
             b.run(PILOT.clone(), true);
-            GradientEstimate got = b.finish(REST.clone(), true);
+            GradientEstimate got = b.runLastRoundAndFinish(REST.clone());
             assertThat(Vectors.relativeDistance(got.gradient(), want.gradient()))
                     .as("gradient of step %d, %s", step, what()).isLessThanOrEqualTo(1e-5);
             assertThat(got.draws()).as("draws, %s", what()).containsExactly(want.draws());
@@ -370,7 +372,7 @@ public abstract class EstimatorContractTest {
                 s.run(PILOT.clone(), true);
                 s.finish();
             });
-            assertThat(thrown).as("%s declares %s, so it must refuse a black box", what(), GradientEstimatorProvider.ACTIVATION_NOISE)
+            assertThat(thrown).as("%s declares %s, so it must refuse a black box", what(), EstimatorCapability.ACTIVATION_NOISE)
                     .isInstanceOf(UnsupportedCapabilityException.class)
                     .satisfies(ex -> assertThat(ex.getMessage()).isNotBlank());
             assertThat(evaluator.queries()).as("queries spent before refusing, %s", what()).isZero();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.function.Function;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.GradientEstimator;
@@ -65,7 +66,7 @@ public final class WeightPerturbationChecks {
         assertThat(evaluator.queries()).as("rows of the evaluated plans").isEqualTo(expected);
         assertThat(counting.methods()).as("methods called on the objective").contains("losses")
                 .isSubsetOf("losses", "dimension", "size");
-        assertThat(evaluator.activationPlans()).as("activation plans of a weight-perturbation estimator").isZero();
+        assertThat(evaluator.activationPlans()).as("activation plans of a weight-perturbation estimator").isEmpty();
         assertThat(estimate.draws()).as("included draws").containsExactly(1, 4, 2, 6, 3);
         return expected;
     }
@@ -160,10 +161,6 @@ public final class WeightPerturbationChecks {
                 return answer.apply(plan);
             }
 
-            @Override
-            public boolean supportsActivationNoise() {
-                return false;
-            }
 
             @Override
             public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
@@ -217,7 +214,7 @@ public final class WeightPerturbationChecks {
             }
             a.run(rest.clone(), true);
             GradientEstimate want = a.finish();
-            GradientEstimate got = b.finish(rest.clone(), true);
+            GradientEstimate got = b.runLastRoundAndFinish(rest.clone());
             assertThatThrownBy(() -> b.run(rest.clone(), true)).as("a round after finish(counts, include)")
                     .isInstanceOf(IllegalStateException.class);
             String what = oneCall + ", pilot " + pilot + ", step " + step;

@@ -13,6 +13,8 @@ import org.forward4j.allocator.PointStatistics;
 import org.forward4j.allocator.QueryAllocator;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.backend.Backend;
+import org.forward4j.backend.reference.ReferenceBackendProvider;
+import org.forward4j.backend.spi.BackendCapability;
 import org.forward4j.backend.spi.BackendProvider;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
@@ -25,6 +27,7 @@ import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.WeightPlan;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.Settings;
 import org.junit.jupiter.api.Test;
@@ -171,7 +174,7 @@ class BrokenPluginsAreCaughtTest {
     // ---- estimators ----------------------------------------------------------------------------------------
 
     /** The sample SPSA with a defect injected by wrapping its estimator. */
-    private static GradientEstimatorProvider estimator(Set<String> capabilities,
+    private static GradientEstimatorProvider estimator(Set<EstimatorCapability> capabilities,
                                                        Function<GradientEstimator, GradientEstimator> defect) {
         SampleSpsaProvider good = new SampleSpsaProvider();
         return new GradientEstimatorProvider() {
@@ -186,7 +189,7 @@ class BrokenPluginsAreCaughtTest {
             }
 
             @Override
-            public Set<String> capabilities() {
+            public Set<EstimatorCapability> capabilities() {
                 return capabilities;
             }
 
@@ -245,7 +248,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void aBiasOfTenPercentIsCaught() {
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e, c -> c,
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e, c -> c,
                 g -> {
                     float[] x = g.gradient();
                     for (int k = 0; k < x.length; k++) {
@@ -259,7 +262,7 @@ class BrokenPluginsAreCaughtTest {
     @Test
     void aSmallBiasOfAnAlmostNoiselessEstimatorIsCaught() {
         // 2% bias, and every estimate the same: the standard error is 0 and only the rounding allowance remains
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e, c -> c,
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e, c -> c,
                 g -> {
                     double[] exact = Fixtures.quadratic().batchGradient(Fixtures.quadraticTheta(),
                             Fixtures.quadraticRows());
@@ -276,7 +279,7 @@ class BrokenPluginsAreCaughtTest {
     @Test
     void anExactDeterministicEstimatorPassesDespiteFloatRounding() {
         // the control for the test above: the float32 copy of the exact gradient is within the rounding allowance
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e, c -> c,
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e, c -> c,
                 g -> {
                     double[] exact = Fixtures.quadratic().batchGradient(Fixtures.quadraticTheta(),
                             Fixtures.quadraticRows());
@@ -291,7 +294,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void misreportedQueriesAreCaught() {
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e, c -> c,
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e, c -> c,
                 g -> new GradientEstimate(g.gradient(), g.draws(), g.perDrawVariance(), g.meanLoss(),
                         g.queries() - 1)));
         fails(() -> estimatorContract(p).everyQueryIsCountedAndMatchesTheCostModel(), "GradientEstimate.queries()");
@@ -299,7 +302,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void lossesEvaluatedBehindTheEvaluatorsBackAreCaught() {
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e, c -> {
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e, c -> {
             Objective o = c.evaluator().objective();
             o.losses(c.theta(), c.rows(), new double[c.rows().length]); // an uncounted "clean" pass
             return c;
@@ -309,7 +312,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void modifiedParametersAreCaught() {
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e, c -> {
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e, c -> {
             c.theta()[0] += 1e-3f;
             return c;
         }, g -> g));
@@ -319,7 +322,7 @@ class BrokenPluginsAreCaughtTest {
     @Test
     void noiseNotKeyedBySeedAndStepIsCaught() {
         AtomicInteger calls = new AtomicInteger();
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.BLACK_BOX), e -> wrap(e,
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.BLACK_BOX), e -> wrap(e,
                 c -> new StepContext(c.evaluator(), c.theta(), c.rows(), c.seed(), c.step() + calls.getAndIncrement()),
                 g -> g));
         fails(() -> estimatorContract(p).sameSeedGivesTheSameEstimate(), "gradient");
@@ -327,7 +330,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void anActivationNoiseEstimatorThatAcceptsABlackBoxIsCaught() {
-        GradientEstimatorProvider p = estimator(Set.of(GradientEstimatorProvider.ACTIVATION_NOISE), e -> e);
+        GradientEstimatorProvider p = estimator(Set.of(EstimatorCapability.ACTIVATION_NOISE), e -> e);
         fails(() -> estimatorContract(p).undeclaredCapabilitiesFailWithTheDocumentedError(), "must refuse a black box");
     }
 
@@ -349,6 +352,11 @@ class BrokenPluginsAreCaughtTest {
             @Override
             public Availability availability() {
                 return new Availability(true, false, "test");
+            }
+
+            @Override
+            public java.util.Set<BackendCapability> capabilities() {
+                return java.util.Set.of(BackendCapability.BLACK_BOX, BackendCapability.ACTIVATION_NOISE);
             }
 
             @Override
@@ -396,10 +404,6 @@ class BrokenPluginsAreCaughtTest {
             return inner.evaluate(theta, plan);
         }
 
-        @Override
-        public boolean supportsActivationNoise() {
-            return inner.supportsActivationNoise();
-        }
 
         @Override
         public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
@@ -454,7 +458,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void availabilityThatThrowsIsCaught() {
-        BackendProvider good = new SampleBackendProvider();
+        BackendProvider good = new ReferenceBackendProvider();
         BackendProvider p = new BackendProvider() {
             @Override
             public String name() {
@@ -482,7 +486,7 @@ class BrokenPluginsAreCaughtTest {
 
     @Test
     void aBackendThatClaimsAvailabilityButCannotStartFails() {
-        BackendProvider unavailable = new SampleBackendProvider.Unavailable();
+        BackendProvider unavailable = new UnavailableBackendProvider();
         BackendProvider p = new BackendProvider() {
             @Override
             public String name() {

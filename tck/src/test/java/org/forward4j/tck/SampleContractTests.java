@@ -2,6 +2,7 @@ package org.forward4j.tck;
 
 import org.forward4j.allocator.UniformQueryAllocatorProvider;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
+import org.forward4j.backend.reference.ReferenceBackendProvider;
 import org.forward4j.backend.spi.BackendProvider;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.junit.jupiter.api.Nested;
@@ -29,7 +30,7 @@ class SampleContractTests {
     class ReferenceBackend extends BackendContractTest {
         @Override
         protected BackendProvider provider() {
-            return new SampleBackendProvider();
+            return new ReferenceBackendProvider();
         }
     }
 
@@ -37,7 +38,7 @@ class SampleContractTests {
     class UnavailableBackend extends BackendContractTest {
         @Override
         protected BackendProvider provider() {
-            return new SampleBackendProvider.Unavailable();
+            return new UnavailableBackendProvider();
         }
     }
 }

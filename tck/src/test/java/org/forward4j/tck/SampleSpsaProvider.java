@@ -10,6 +10,7 @@ import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.Settings;
@@ -35,8 +36,8 @@ public final class SampleSpsaProvider implements GradientEstimatorProvider {
     }
 
     @Override
-    public Set<String> capabilities() {
-        return Set.of(BLACK_BOX);
+    public Set<EstimatorCapability> capabilities() {
+        return Set.of(EstimatorCapability.BLACK_BOX);
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimate;
@@ -75,12 +76,12 @@ class TestToolsTest {
         step.run(new int[] {1, 2}, true);
         step.run(new int[] {1, 0}, true);
         step.finish();
-        assertThat(evaluator.weightPlanHistory()).hasSize(2);
-        assertThat(evaluator.weightPlanHistory().get(0).queries()).extracting(WeightQuery::direction)
+        assertThat(evaluator.weightPlans()).hasSize(2);
+        assertThat(evaluator.weightPlans().get(0).queries()).extracting(WeightQuery::direction)
                 .containsExactly(0, 0, 1, 1);
         assertThat(evaluator.queries()).isEqualTo(2 * 4);
         evaluator.reset();
-        assertThat(evaluator.weightPlanHistory()).isEmpty();
+        assertThat(evaluator.weightPlans()).isEmpty();
     }
 
     /** Estimate t is {@code (+1 or -1) * (1, 2)}, alternating: mean 0, per-coordinate variance 1 and 4. */

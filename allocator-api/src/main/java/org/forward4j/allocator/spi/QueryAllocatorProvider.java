@@ -1,5 +1,6 @@
 package org.forward4j.allocator.spi;
 
+import java.util.Set;
 import org.forward4j.allocator.QueryAllocator;
 import org.forward4j.plugin.PluginProvider;
 
@@ -10,14 +11,16 @@ import org.forward4j.plugin.PluginProvider;
 public interface QueryAllocatorProvider extends PluginProvider<QueryAllocator> {
 
     /** The allocator SPI version this engine implements. */
-    int SPI_VERSION = 1;
-
-    /** Capability: the allocator learns from {@link QueryAllocator#observe} statistics. */
-    String LEARNS_FROM_STATISTICS = "learns-from-statistics";
+    int SPI_VERSION = 2;
 
     /**
-     * Capability: the allocator ignores proxies, so the engine skips the pilot round (method.md §4) and runs all
-     * draws in one round. Allocators without it receive proxies from the configured proxy source.
+     * What the allocator declares; the engine skips the pilot round for {@link AllocatorCapability#IGNORES_PROXIES}
+     * and calls {@link QueryAllocator#observe} only with {@link AllocatorCapability#LEARNS_FROM_STATISTICS}.
+     *
+     * @return the declared capabilities (none by default)
      */
-    String IGNORES_PROXIES = "ignores-proxies";
+    @Override
+    default Set<AllocatorCapability> capabilities() {
+        return Set.of();
+    }
 }

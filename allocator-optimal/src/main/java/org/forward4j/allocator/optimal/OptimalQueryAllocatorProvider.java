@@ -2,6 +2,7 @@ package org.forward4j.allocator.optimal;
 
 import java.util.Set;
 import org.forward4j.allocator.QueryAllocator;
+import org.forward4j.allocator.spi.AllocatorCapability;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.Settings;
 
@@ -49,8 +50,8 @@ public final class OptimalQueryAllocatorProvider implements QueryAllocatorProvid
     }
 
     @Override
-    public Set<String> capabilities() {
-        return Set.of(LEARNS_FROM_STATISTICS);
+    public Set<AllocatorCapability> capabilities() {
+        return Set.of(AllocatorCapability.LEARNS_FROM_STATISTICS);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
+import org.forward4j.allocator.spi.AllocatorCapability;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.PluginProvider;
@@ -30,7 +31,7 @@ class ProvidersTest {
                 new NeymanQueryAllocatorProvider()}) {
             assertThat(PluginProvider.isValidName(p.name())).isTrue();
             assertThat(p.spiVersion()).isEqualTo(QueryAllocatorProvider.SPI_VERSION);
-            assertThat(p.capabilities()).containsExactly(QueryAllocatorProvider.LEARNS_FROM_STATISTICS);
+            assertThat(p.capabilities()).containsExactly(AllocatorCapability.LEARNS_FROM_STATISTICS);
             assertThat(p.description()).isNotBlank();
         }
     }

@@ -139,7 +139,7 @@ public final class GpuCheck {
         int[] block = new int[4];
         for (int i = 0; i < n; i++) {
             long k = (long) start + i;
-            Philox.block((int) (k >>> 2), s.tensor(), s.draw(), s.step(), (int) s.seed(), (int) (s.seed() >>> 32),
+            Philox.block((int) (k >>> 2), s.tensor(), s.draw(), (int) s.step(), (int) s.seed(), (int) (s.seed() >>> 32),
                     block);
             bits &= block[(int) (k & 3)] == words[i];
             worst = Math.max(worst, Math.abs(values[i] - want[i]));

@@ -169,7 +169,7 @@ final class KernelSession implements AutoCloseable {
         }
         kernel.key0 = (int) stream.seed();
         kernel.key1 = (int) (stream.seed() >>> 32);
-        kernel.step = stream.step();
+        kernel.step = (int) stream.step();
         kernel.noiseDraw = stream.draw();
         kernel.noiseTensor = stream.tensor();
         kernel.noiseStart = start;

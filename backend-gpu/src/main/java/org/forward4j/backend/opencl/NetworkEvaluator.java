@@ -118,10 +118,6 @@ final class NetworkEvaluator implements QueryEvaluator {
         return objective;
     }
 
-    @Override
-    public boolean supportsActivationNoise() {
-        return true;
-    }
 
     /**
      * A one-line description of the device this evaluator runs on.
@@ -184,7 +180,7 @@ final class NetworkEvaluator implements QueryEvaluator {
                 }
                 row += span;
             }
-            float[] chunkLosses = forward(c, plan.seed(), plan.step(), gaussian);
+            float[] chunkLosses = forward(c, plan.seed(), (int) plan.step(), gaussian);
             row = 0;
             for (Segment seg : chunk) {
                 int n = seg.to - seg.from;
@@ -218,7 +214,7 @@ final class NetworkEvaluator implements QueryEvaluator {
             int to = Math.min(n, from + chunkRows);
             Chunk c = activationChunk(plan, from, to, plan.sigma());
             for (int attempt = 1; ; attempt++) {
-                float[] chunkLosses = forward(c, plan.seed(), plan.step(), 1);
+                float[] chunkLosses = forward(c, plan.seed(), (int) plan.step(), 1);
                 for (int i = from; i < to; i++) {
                     losses[i] = chunkLosses[i - from];
                 }
@@ -303,7 +299,7 @@ final class NetworkEvaluator implements QueryEvaluator {
                         restoreTheta(pass);
                         restored = true;
                     }
-                    forward(c, plan.seed(), plan.step(), 1);
+                    forward(c, plan.seed(), (int) plan.step(), 1);
                     fwd = residentStamp;
                     resident = n <= chunkRows ? pass : null;
                 }
@@ -338,7 +334,7 @@ final class NetworkEvaluator implements QueryEvaluator {
         k.rows = c.rows;
         k.key0 = (int) plan.seed();
         k.key1 = (int) (plan.seed() >>> 32);
-        k.step = plan.step();
+        k.step = (int) plan.step();
         for (int l = 0; l < layers; l++) {
             setLayer(l, c.rows);
             k.first = l == 0 ? 1 : 0;
@@ -379,7 +375,7 @@ final class NetworkEvaluator implements QueryEvaluator {
             Chunk c = activationChunk(plan, 0, n, plan.sigma());
             if (resident != pass || attempt > 1) {
                 restoreTheta(pass);
-                forward(c, plan.seed(), plan.step(), 1);
+                forward(c, plan.seed(), (int) plan.step(), 1);
                 resident = pass;
             }
             if (readEnergy(c, 0, n, e, residentStamp)) {

@@ -3,8 +3,8 @@ package org.forward4j.backend.opencl;
 import com.aparapi.device.Device;
 import java.util.Set;
 import org.forward4j.backend.Backend;
+import org.forward4j.backend.spi.BackendCapability;
 import org.forward4j.backend.spi.BackendProvider;
-import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.BackendUnavailableException;
 import org.forward4j.plugin.Settings;
 
@@ -58,8 +58,8 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Set<String> capabilities() {
-        return Set.of(GradientEstimatorProvider.ACTIVATION_NOISE, GradientEstimatorProvider.BLACK_BOX);
+    public Set<BackendCapability> capabilities() {
+        return Set.of(BackendCapability.ACTIVATION_NOISE, BackendCapability.BLACK_BOX);
     }
 
     /**

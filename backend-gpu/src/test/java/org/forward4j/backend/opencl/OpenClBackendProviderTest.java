@@ -43,7 +43,8 @@ class OpenClBackendProviderTest {
         assertThat(p.name()).isEqualTo("opencl");
         assertThat(PluginProvider.isValidName(p.name())).isTrue();
         assertThat(p.spiVersion()).isEqualTo(BackendProvider.SPI_VERSION);
-        assertThat(p.capabilities()).containsExactlyInAnyOrder("activation-noise", "black-box");
+        assertThat(p.capabilities()).containsExactlyInAnyOrder(org.forward4j.backend.spi.BackendCapability.ACTIVATION_NOISE,
+                org.forward4j.backend.spi.BackendCapability.BLACK_BOX);
         assertThat(p.description()).isNotBlank();
     }
 
@@ -181,7 +182,6 @@ class OpenClBackendProviderTest {
         try (Backend b = Fixtures.backend()) {
             QueryEvaluator e = b.evaluator(quadratic);
             assertThat(e.objective()).isSameAs(quadratic);
-            assertThat(e.supportsActivationNoise()).isFalse();
             float[] theta = {0.5f, -1f, 2f, 0f, 3f};
             WeightPlan plan = new WeightPlan(9, 2, NoiseStream.Distribution.GAUSSIAN, List.of(
                     new WeightQuery(0, 0.1f, new int[] {0, 1, 2}),

@@ -16,12 +16,13 @@ import org.forward4j.plugin.PluginProvider;
 import org.forward4j.plugin.ProviderNotFoundException;
 
 /**
- * The providers of one kind, discovered with {@link ServiceLoader} or given directly.
+ * The providers of one kind, from {@link ServiceLoader} discovery, from an application's Guice bindings, or given
+ * directly. Every provider passes the same checks whatever its source, with the same messages.
  *
  * <p>Discovery never fails as a whole: a provider that cannot be instantiated, declares an invalid name or another
- * SPI version is recorded in {@link #problems()} and skipped, and the others still load. Two providers with one
- * name are recorded too; selecting that name throws {@link DuplicateProviderException} naming both classes and
- * jars.
+ * SPI version, or is bound under a key that is not its name, is recorded in {@link #problems()} and skipped, and
+ * the others still load. Two providers with one name (two jars, a jar and a binding, two bindings) are recorded
+ * too; selecting that name throws {@link DuplicateProviderException} naming both classes and jars.
  *
  * @param <P> the provider interface
  */
@@ -49,7 +50,22 @@ public final class PluginRegistry<P extends PluginProvider<?>> {
      * @return the registry, with any problems recorded
      */
     public static <P extends PluginProvider<?>> PluginRegistry<P> discover(PluginKind<P> kind, ClassLoader loader) {
-        List<P> found = new ArrayList<>();
+        return discover(kind, loader, Map.of());
+    }
+
+    /**
+     * Discovers providers of a kind on a class loader's classpath and adds those an application bound by name (for
+     * example through a Guice {@code MapBinder}); both pass the same checks.
+     *
+     * @param kind the plugin kind
+     * @param loader the class loader to search
+     * @param bound providers by the key they were bound under (several per key when bound more than once)
+     * @param <P> the provider interface
+     * @return the registry, with any problems recorded
+     */
+    public static <P extends PluginProvider<?>> PluginRegistry<P> discover(PluginKind<P> kind, ClassLoader loader,
+            Map<String, ? extends java.util.Collection<? extends P>> bound) {
+        List<Found<P>> found = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Iterator<ServiceLoader.Provider<P>> it = ServiceLoader.load(kind.type(), loader).stream().iterator();
         while (true) {
@@ -64,13 +80,18 @@ public final class PluginRegistry<P extends PluginProvider<?>> {
                 continue;
             }
             try {
-                found.add(handle.get());
+                found.add(new Found<>(handle.get(), null));
             } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
                 problems.add("Skipped " + kind + " provider " + handle.type().getName() + " from "
                         + location(handle.type()) + ": its constructor failed: " + describe(e));
             }
         }
+        bound.forEach((key, providers) -> providers.forEach(p -> found.add(new Found<>(p, key))));
         return build(kind, found, problems);
+    }
+
+    /** A provider and the key it was bound under (null when ServiceLoader found it, so its name is its key). */
+    private record Found<P>(P provider, String key) {
     }
 
     /**
@@ -82,14 +103,32 @@ public final class PluginRegistry<P extends PluginProvider<?>> {
      * @return the registry, with any problems recorded
      */
     public static <P extends PluginProvider<?>> PluginRegistry<P> of(PluginKind<P> kind, List<? extends P> providers) {
-        return build(kind, new ArrayList<>(providers), new ArrayList<>());
+        return of(kind, providers, Map.of());
     }
 
-    private static <P extends PluginProvider<?>> PluginRegistry<P> build(PluginKind<P> kind, List<P> found,
+    /**
+     * A registry of the given providers plus bound ones, without ServiceLoader; both pass the same checks.
+     *
+     * @param kind the plugin kind
+     * @param providers the providers (each under its own name)
+     * @param bound providers by the key they were bound under
+     * @param <P> the provider interface
+     * @return the registry, with any problems recorded
+     */
+    public static <P extends PluginProvider<?>> PluginRegistry<P> of(PluginKind<P> kind, List<? extends P> providers,
+            Map<String, ? extends java.util.Collection<? extends P>> bound) {
+        List<Found<P>> found = new ArrayList<>();
+        providers.forEach(p -> found.add(new Found<>(p, null)));
+        bound.forEach((key, ps) -> ps.forEach(p -> found.add(new Found<>(p, key))));
+        return build(kind, found, new ArrayList<>());
+    }
+
+    private static <P extends PluginProvider<?>> PluginRegistry<P> build(PluginKind<P> kind, List<Found<P>> found,
                                                                            List<String> problems) {
         Map<String, P> byName = new TreeMap<>();
         Map<String, List<P>> duplicates = new LinkedHashMap<>();
-        for (P p : found) {
+        for (Found<P> f : found) {
+            P p = f.provider();
             String name;
             int version;
             try {
@@ -104,6 +143,12 @@ public final class PluginRegistry<P extends PluginProvider<?>> {
                 problems.add("Skipped " + kind + " provider " + p.getClass().getName() + " from "
                         + location(p.getClass()) + ": invalid name '" + name
                         + "'; names are lower-case kebab-case like 'my-allocator'");
+                continue;
+            }
+            if (f.key() != null && !f.key().equals(name)) {
+                problems.add("Skipped " + kind + " provider " + p.getClass().getName() + " from "
+                        + location(p.getClass()) + ": it is bound under the key '" + f.key() + "' but named '"
+                        + name + "'; bind it under its name, addBinding(\"" + name + "\")");
                 continue;
             }
             if (version != kind.spiVersion()) {

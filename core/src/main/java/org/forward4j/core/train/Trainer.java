@@ -6,18 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.forward4j.allocator.Allocation;
 import org.forward4j.allocator.AllocationRequest;
 import org.forward4j.allocator.PointStatistics;
 import org.forward4j.allocator.QueryAllocator;
-import org.forward4j.core.backend.Nd4jSetup;
-import org.forward4j.core.model.Mlp;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.EstimatorCost;
+import org.forward4j.estimator.EvaluationMetrics;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.NetworkObjective;
@@ -31,14 +27,15 @@ import org.forward4j.noise.Philox;
 import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.NonFiniteLossException;
 import org.forward4j.plugin.PluginContractException;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The forward-only training loop (method.md §4): per mini-batch a pilot round, the allocation, the rest of the
- * draws, the estimate, the optimiser step and the allocator's update. Every query is counted and each step spends
- * exactly the configured budget {@code N = queries-per-point * B}. Given the same seed and settings, the parameters
- * after any number of steps are bit-identical on the CPU backend.
+ * The forward-only training loop (docs/method.md §4): per mini-batch a pilot round, the allocation, the rest of
+ * the draws, the estimate, the allocator's update and the optimiser step. Every query is counted and each step
+ * spends exactly the configured budget {@code N = queries-per-point * B}. Given the same seed and settings, the
+ * parameters after any number of steps are bit-identical on the CPU backend.
+ *
+ * <p>A step is atomic: if any plugin fails in it, the parameters, optimiser state, allocator and estimator state
+ * and the step counter are all as before the step, so a retry or a resume applies it exactly once.
  */
 public final class Trainer implements AutoCloseable {
 
@@ -46,9 +43,10 @@ public final class Trainer implements AutoCloseable {
     private final Components components;
     private final Objective train;
     private final NetworkObjective test;
-    private final CountingEvaluator evaluator;
+    private final CountingQueryEvaluator evaluator;
     private final Optimizers.Optimizer optimizer;
-    private final INDArray params;
+    private final float[] params;
+    private org.forward4j.estimator.QueryEvaluator testEvaluator;
     private final int drawsPerBatch;
     private final int minDraws;
     private final int maxDraws;
@@ -75,11 +73,12 @@ public final class Trainer implements AutoCloseable {
      * @param allocator the allocator
      * @param allocatorName its configured name
      * @param allocatorUsesProxies false when the allocator declares it ignores proxies (no pilot round)
-     * @param backend evaluates the plans
+     * @param allocatorLearns true when the allocator declares it learns from statistics (then it observes each step)
+     * @param backend evaluates the plans and the test set
      * @param provenance plugin names, settings and versions to record with results
      */
     public record Components(GradientEstimator estimator, String estimatorName, QueryAllocator allocator,
-                             String allocatorName, boolean allocatorUsesProxies,
+                             String allocatorName, boolean allocatorUsesProxies, boolean allocatorLearns,
                              org.forward4j.backend.Backend backend, Map<String, Object> provenance) {
     }
 
@@ -95,7 +94,6 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(TrainingConfig config, Components components, Objective train, NetworkObjective test,
                    float[] initialParameters) {
-        Nd4jSetup.init();
         this.config = config;
         this.components = components;
         this.train = train;
@@ -109,8 +107,8 @@ public final class Trainer implements AutoCloseable {
                     + train.size() + " training rows; lower batch-size");
         }
         QueryEvaluator raw = components.backend().evaluator(train);
-        this.evaluator = new CountingEvaluator(raw);
-        this.params = org.forward4j.core.backend.Nd4jArrays.fromFloats(initialParameters, 1, initialParameters.length);
+        this.evaluator = new CountingQueryEvaluator(raw);
+        this.params = initialParameters.clone();
         this.optimizer = Optimizers.create(config, initialParameters.length);
         this.usesProxies = components.allocatorUsesProxies();
         EstimatorCost cost = components.estimator().cost();
@@ -165,7 +163,16 @@ public final class Trainer implements AutoCloseable {
      * @return a copy
      */
     public float[] parameters() {
-        return org.forward4j.core.backend.Nd4jArrays.toFloats(params);
+        return params.clone();
+    }
+
+    /**
+     * Trains for the configured epochs, silently.
+     *
+     * @return the result
+     */
+    public TrainingResult fit() {
+        return fit((TrainingListener) null);
     }
 
     /**
@@ -175,84 +182,103 @@ public final class Trainer implements AutoCloseable {
      * @return the result
      */
     public TrainingResult fit(Consumer<EvalRecord> listener) {
+        return fit(listener == null ? null : new TrainingListener() {
+            @Override
+            public void evaluated(EvalRecord record) {
+                listener.accept(record);
+            }
+        });
+    }
+
+    /**
+     * Trains for the configured epochs, reporting progress as it goes.
+     *
+     * @param listener receives epochs, steps and evaluations (may be null)
+     * @return the result
+     */
+    public TrainingResult fit(TrainingListener listener) {
+        TrainingListener l = listener == null ? new TrainingListener() { } : listener;
         int perEpoch = stepsPerEpoch();
         long totalSteps = (long) perEpoch * config.epochs();
         if (records.isEmpty()) {
-            record(0, listener);
+            record(0, l);
         }
         while (step < totalSteps) {
             int epoch = (int) (step / perEpoch);
             int[] order = permutation(train.size(), config.seed(), epoch);
-            try (ProgressBar bar = progressBar(epoch, perEpoch)) {
-                for (int s = (int) (step % perEpoch); s < perEpoch; s++) {
-                    int[] rows = java.util.Arrays.copyOfRange(order, s * config.batchSize(),
-                            (s + 1) * config.batchSize());
-                    long t0 = System.nanoTime();
-                    guardedStep(rows, epoch);
-                    wallSeconds += (System.nanoTime() - t0) / 1e9;
-                    if (bar != null) {
-                        bar.step();
-                        bar.setExtraMessage(String.format(" loss %.4f, %,d queries", lossCount == 0 ? Double.NaN
-                                : lossSum / lossCount, trainingQueries));
-                    }
-                    boolean epochEnd = s == perEpoch - 1;
-                    if ((config.evalEvery() > 0 && step % config.evalEvery() == 0)
-                            || (config.evalEvery() == 0 && epochEnd)) {
-                        record(epochEnd ? epoch + 1 : epoch, listener);
-                    }
-                    if (checkpointDir != null && (epochEnd
-                            || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0))) {
-                        snapshot().save(checkpointDir);
-                    }
+            int first = (int) (step % perEpoch);
+            l.epochStarted(epoch, first, perEpoch);
+            for (int s = first; s < perEpoch; s++) {
+                int[] rows = java.util.Arrays.copyOfRange(order, s * config.batchSize(),
+                        (s + 1) * config.batchSize());
+                long t0 = System.nanoTime();
+                guardedStep(rows, epoch, l);
+                wallSeconds += (System.nanoTime() - t0) / 1e9;
+                l.stepFinished(new TrainingListener.StepProgress(epoch, s + 1, perEpoch, step, trainingQueries,
+                        lossCount == 0 ? Double.NaN : lossSum / lossCount, skippedSteps));
+                boolean epochEnd = s == perEpoch - 1;
+                if ((config.evalEvery() > 0 && step % config.evalEvery() == 0)
+                        || (config.evalEvery() == 0 && epochEnd)) {
+                    record(epochEnd ? epoch + 1 : epoch, l);
+                }
+                if (checkpointDir != null && (epochEnd
+                        || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0))) {
+                    snapshot().save(checkpointDir);
                 }
             }
+            l.epochFinished(epoch);
         }
         if (records.get(records.size() - 1).step() != step) {
-            record((int) (step / Math.max(1, perEpoch)), listener);
+            record((int) (step / Math.max(1, perEpoch)), l);
         }
         return new TrainingResult(List.copyOf(records), trainingQueries, evaluationQueries, skippedSteps, step,
                 parameters(), provenance());
     }
 
-    private ProgressBar progressBar(int epoch, int perEpoch) {
-        if (!config.progress()) {
-            return null;
-        }
-        return new ProgressBarBuilder().setTaskName(String.format("%s/%s epoch %d/%d", components.estimatorName(),
-                        components.allocatorName(), epoch + 1, config.epochs()))
-                .setInitialMax(perEpoch).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
-    }
-
-    /** A step whose failure leaves the trainer as it was before the step, with the failing part named. */
-    private void guardedStep(int[] rows, int epoch) {
+    /**
+     * A step whose failure leaves the trainer exactly as it was before the step (parameters, optimiser, allocator
+     * and estimator state, counters), with the failing part named.
+     */
+    private void guardedStep(int[] rows, int epoch, TrainingListener listener) {
+        Map<String, double[]> allocatorBefore = components.allocator().saveState();
+        Map<String, double[]> estimatorBefore = components.estimator().saveState();
         try {
-            step(rows, epoch);
-        } catch (org.forward4j.plugin.Forward4jException e) {
-            throw e;
+            String skipped = step(rows, epoch);
+            if (skipped != null) {
+                listener.stepSkipped(step - 1, skipped);
+            }
         } catch (RuntimeException e) {
+            components.allocator().restoreState(allocatorBefore);
+            components.estimator().restoreState(estimatorBefore);
+            if (e instanceof org.forward4j.plugin.Forward4jException f) {
+                throw f;
+            }
             throw new org.forward4j.plugin.Forward4jException("Step " + step + " (epoch " + (epoch + 1) + ") failed "
                     + "while estimator '" + components.estimatorName() + "' with allocator '"
                     + components.allocatorName() + "' evaluated " + train + ": " + e
-                    + ". The parameters were not updated; fix the cause and resume", e);
+                    + ". Nothing of the step was applied (parameters, optimiser, allocator and step counter are as "
+                    + "before it); fix the cause and resume", e);
         }
     }
 
     /**
-     * One step of method.md §4 on the given batch rows.
+     * One step of docs/method.md §4 on the given batch rows. Nothing is committed until every plugin call of the
+     * step has returned: the allocator observes before the optimiser steps, and the optimiser step cannot fail.
      *
      * @param rows the batch's data rows
      * @param epoch the current epoch (for schedules)
+     * @return null, or why the step was skipped under {@code non-finite=skip}
      */
-    void step(int[] rows, int epoch) {
+    String step(int[] rows, int epoch) {
         int b = rows.length;
-        float[] theta = parameters();
+        float[] theta = params;
         evaluator.reset();
-        StepContext ctx = new StepContext(evaluator, theta, rows, config.seed(), (int) step);
+        StepContext ctx = new StepContext(evaluator, theta, rows, config.seed(), step);
         GradientEstimator estimator = components.estimator();
         EstimationStep es = estimator.begin(ctx);
         double[] proxies = new double[b];
         int[] pilot = new int[b];
+        long ownQueries = 0;
         if (usesProxies) {
             switch (config.proxy()) {
                 case PILOT -> {
@@ -260,7 +286,10 @@ public final class Trainer implements AutoCloseable {
                     es.run(pilot, config.pilotInEstimate());
                     proxies = es.proxies();
                 }
-                case CLEAN -> proxies = cleanLosses(theta, rows);
+                case CLEAN -> {
+                    proxies = cleanLosses(theta, rows);
+                    ownQueries = b;
+                }
                 case PREVIOUS -> proxies = previousLosses(rows);
             }
         }
@@ -273,14 +302,13 @@ public final class Trainer implements AutoCloseable {
             rest[i] = draws[i] - pilot[i];
         }
         // the last round and the assembly together: estimators may assemble it as it runs (flat memory in draws)
-        GradientEstimate estimate = es.finish(rest, true);
+        GradientEstimate estimate = es.runLastRoundAndFinish(rest);
         long expected = (long) config.queriesPerPoint() * b;
-        if (evaluator.queries() != expected || estimate.queries() != expected) {
+        if (evaluator.queries() != expected || estimate.queries() != expected - ownQueries) {
             throw new PluginContractException("Estimator '" + components.estimatorName() + "' ran "
-                    + evaluator.queries() + " queries (counted) and reported " + estimate.queries()
-                    + ", but the step's budget is exactly " + expected + " queries");
+                    + (evaluator.queries() - ownQueries) + " queries (counted) and reported " + estimate.queries()
+                    + ", but the step's budget leaves it exactly " + (expected - ownQueries) + " queries");
         }
-        trainingQueries += evaluator.queries();
         float[] g = estimate.gradient();
         if (g == null || g.length != theta.length) {
             throw new PluginContractException("Estimator '" + components.estimatorName() + "' returned a gradient of "
@@ -288,7 +316,9 @@ public final class Trainer implements AutoCloseable {
         }
         String bad = evaluator.firstNonFinite();
         if (bad == null && !allFinite(g)) {
-            bad = "a non-finite gradient component";
+            bad = "a non-finite gradient component from estimator '" + components.estimatorName() + "'";
+        } else if (bad != null) {
+            bad = bad + " (estimator '" + components.estimatorName() + "')";
         }
         if (bad != null) {
             if (config.nonFinite() == TrainingConfig.NonFinitePolicy.FAIL) {
@@ -296,24 +326,30 @@ public final class Trainer implements AutoCloseable {
                         + "; parameters were not updated. Check the objective for that row, lower the learning rate "
                         + "or the perturbation scale, or set non-finite=skip to drop such steps");
             }
+            trainingQueries += evaluator.queries();
             skippedSteps++;
             step++;
-            return;
+            return "step " + (step - 1) + " (epoch " + (epoch + 1) + ") skipped: " + bad;
         }
-        optimizer.step(params, g, (int) step, epoch);
         double[] meanLoss = estimate.meanLoss();
+        if (components.allocatorLearns()) {
+            components.allocator().observe(new PointStatistics(step, rows, proxies, draws, estimate.perDrawVariance(),
+                    meanLoss));
+        }
+        // commit: nothing below can fail
+        optimizer.step(params, g, step, epoch);
+        trainingQueries += evaluator.queries();
         for (int i = 0; i < b; i++) {
             previousLoss.put(rows[i], meanLoss[i]);
             lossSum += meanLoss[i];
         }
         lossCount += b;
-        components.allocator().observe(new PointStatistics(step, rows, proxies, draws, estimate.perDrawVariance(),
-                meanLoss));
         step++;
+        return null;
     }
 
     private double[] cleanLosses(float[] theta, int[] rows) {
-        WeightPlan plan = new WeightPlan(config.seed(), (int) step, NoiseStream.Distribution.GAUSSIAN,
+        WeightPlan plan = new WeightPlan(config.seed(), step, NoiseStream.Distribution.GAUSSIAN,
                 List.of(new WeightQuery(0, 0f, rows)));
         return evaluator.evaluate(theta, plan)[0];
     }
@@ -346,11 +382,14 @@ public final class Trainer implements AutoCloseable {
         return true;
     }
 
-    private void record(int epoch, Consumer<EvalRecord> listener) {
+    private void record(int epoch, TrainingListener listener) {
         double testLoss = Double.NaN;
         double testAcc = Double.NaN;
         if (test != null) {
-            Mlp.Metrics m = Mlp.evaluate(test.network(), parameters(), test);
+            if (testEvaluator == null) {
+                testEvaluator = components.backend().evaluator(test);
+            }
+            EvaluationMetrics m = testEvaluator.evaluateClean(params);
             testLoss = m.loss();
             testAcc = m.accuracy();
             evaluationQueries += m.rows();
@@ -360,9 +399,7 @@ public final class Trainer implements AutoCloseable {
         lossCount = 0;
         EvalRecord r = new EvalRecord(epoch, step, trainingQueries, trainLoss, testLoss, testAcc, wallSeconds);
         records.add(r);
-        if (listener != null) {
-            listener.accept(r);
-        }
+        listener.evaluated(r);
     }
 
     private Map<String, Object> provenance() {
@@ -455,7 +492,7 @@ public final class Trainer implements AutoCloseable {
             throw new org.forward4j.plugin.InvalidDataException("Checkpoint in " + dir + " has " + c.parameters().length
                     + " parameters but the model has " + train.dimension());
         }
-        params.assign(org.forward4j.core.backend.Nd4jArrays.fromFloats(c.parameters(), 1, c.parameters().length));
+        System.arraycopy(c.parameters(), 0, params, 0, params.length);
         optimizer.restore(c.optimizerState());
         components.allocator().restoreState(c.allocatorState());
         components.estimator().restoreState(c.estimatorState());

@@ -77,10 +77,10 @@ class PluginRegistryTest {
         PluginRegistry<QueryAllocatorProvider> r = PluginRegistry.discover(PluginKind.ALLOCATOR, cl);
         assertThat(r.providers()).doesNotContainKeys("future", "Bad Name").containsKey("uniform");
         assertThat(r.problems()).anySatisfy(p -> assertThat(p)
-                .contains("Skipped allocator 'future'").contains("implements allocator SPI version 2")
-                .contains("this engine implements version 1"));
+                .contains("Skipped allocator 'future'").contains("implements allocator SPI version 3")
+                .contains("this engine implements version 2"));
         assertThat(r.problems()).anySatisfy(p -> assertThat(p).contains("invalid name 'Bad Name'"));
         assertThatThrownBy(() -> r.get("future")).isInstanceOf(ProviderNotFoundException.class)
-                .hasMessageContaining("SPI version 2");
+                .hasMessageContaining("SPI version 3");
     }
 }

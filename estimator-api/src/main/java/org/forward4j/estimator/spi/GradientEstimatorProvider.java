@@ -1,5 +1,6 @@
 package org.forward4j.estimator.spi;
 
+import java.util.Set;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.plugin.PluginProvider;
 
@@ -10,11 +11,15 @@ import org.forward4j.plugin.PluginProvider;
 public interface GradientEstimatorProvider extends PluginProvider<GradientEstimator> {
 
     /** The estimator SPI version this engine implements. */
-    int SPI_VERSION = 1;
+    int SPI_VERSION = 2;
 
-    /** Capability: works on any black-box {@link org.forward4j.estimator.Objective}. */
-    String BLACK_BOX = "black-box";
-
-    /** Capability: needs a {@link org.forward4j.estimator.NetworkObjective} and activation-noise plans. */
-    String ACTIVATION_NOISE = "activation-noise";
+    /**
+     * What the estimator declares; the engine checks the objective and the backend against it before training.
+     *
+     * @return the declared capabilities (none by default)
+     */
+    @Override
+    default Set<EstimatorCapability> capabilities() {
+        return Set.of();
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.Streaming;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
@@ -91,7 +92,7 @@ public final class DirectionDraws {
         }
         if (mode == DirectionMode.PER_POINT && context.batchSize() > DirectionMode.MAX_PER_POINT_BATCH) {
             throw new InvalidConfigurationException(component + " with " + DirectionMode.SETTING + "=per-point "
-                    + "numbers point i's draw j as direction i * " + DirectionMode.STRIDE + " + j, which allows "
+                    + "numbers point i's draw j as direction i * " + NoiseStream.STREAMS_PER_POINT + " + j, which allows "
                     + "batches of at most " + DirectionMode.MAX_PER_POINT_BATCH + " points, got "
                     + context.batchSize() + "; use " + DirectionMode.SETTING + "=shared or a smaller batch");
         }
@@ -269,7 +270,7 @@ public final class DirectionDraws {
 
     /**
      * Evaluates the step's last round and adds its terms {@code w_j z_j} to the estimate while the backend holds
-     * each direction ({@link org.forward4j.estimator.QueryEvaluator#evaluateAndCombine}), so its directions are
+     * each direction ({@link org.forward4j.estimator.StreamingQueryEvaluator#evaluateAndCombine}), so its directions are
      * generated once instead of twice (method.md §5). The caller records every draw of the round from the returned
      * losses as after {@link #evaluate}, then calls {@link #finish()}, which regenerates only earlier rounds'
      * directions. No round may follow.
@@ -324,7 +325,8 @@ public final class DirectionDraws {
             return w;
         };
         WeightPlan plan = new WeightPlan(context.seed(), context.step(), key.distribution(), queries);
-        double[][] losses = context.evaluator().evaluateAndCombine(context.theta(), plan, weigher, combined);
+        double[][] losses = Streaming.evaluateAndCombine(context.evaluator(), context.theta(), plan, weigher,
+                combined);
         checkLosses(plan, losses);
         for (int i = 0; i < b; i++) {
             if (planned[i] > logs[i].size()) {

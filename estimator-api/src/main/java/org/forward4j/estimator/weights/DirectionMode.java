@@ -1,5 +1,6 @@
 package org.forward4j.estimator.weights;
 
+import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.Settings;
 
 /**
@@ -15,7 +16,7 @@ public enum DirectionMode {
      */
     SHARED,
     /**
-     * Draw j of point i uses direction {@code i * 65536 + j}: independent per-point estimates (what a non-uniform
+     * Draw j of point i uses direction {@link NoiseStream#pointStream NoiseStream.pointStream(i, j)}: independent per-point estimates (what a non-uniform
      * allocator needs, method.md §3.1) at the price of one perturbed evaluation per query.
      */
     PER_POINT;
@@ -23,18 +24,15 @@ public enum DirectionMode {
     /** The conventional settings key of the mode. */
     public static final String SETTING = "directions";
 
-    /** Spacing of the points' direction numbers in per-point mode, hence its limit of draws per point and step. */
-    public static final int STRIDE = 65536;
-
-    /** Largest batch whose per-point direction numbers {@code i * STRIDE + j} still fit in a non-negative int. */
-    public static final int MAX_PER_POINT_BATCH = Integer.MAX_VALUE / STRIDE;
+    /** Largest batch in per-point mode ({@link NoiseStream#MAX_POINTS}). */
+    public static final int MAX_PER_POINT_BATCH = NoiseStream.MAX_POINTS;
 
     /**
      * The direction number (noise stream draw) of a point's draw.
      *
      * @param point the batch position i, {@code 0 <= i < }{@link #MAX_PER_POINT_BATCH} per point
      * @param draw the draw number j of that point, {@code 0 <= j < }{@link #maxDrawsPerPoint()}
-     * @return j when shared, {@code i * 65536 + j} per point
+     * @return j when shared, {@code NoiseStream.pointStream(i, j)} per point
      * @throws IllegalArgumentException if the numbers are out of range (per point they would collide)
      */
     public int direction(int point, int draw) {
@@ -42,19 +40,19 @@ public enum DirectionMode {
                 || (this == PER_POINT && point >= MAX_PER_POINT_BATCH)) {
             throw new IllegalArgumentException("no " + Settings.kebab(this) + " direction for draw " + draw
                     + " of point " + point + (this == PER_POINT ? " (points 0.." + (MAX_PER_POINT_BATCH - 1)
-                    + ", draws 0.." + (STRIDE - 1) + ")" : " (both must be >= 0)"));
+                    + ", draws 0.." + (NoiseStream.STREAMS_PER_POINT - 1) + ")" : " (both must be >= 0)"));
         }
-        return this == SHARED ? draw : point * STRIDE + draw;
+        return this == SHARED ? draw : NoiseStream.pointStream(point, draw);
     }
 
     /**
-     * The most draws one point may make in one step: unlimited when shared, {@link #STRIDE} per point (beyond it
-     * the next point's directions would be reused).
+     * The most draws one point may make in one step: unlimited when shared, {@link NoiseStream#STREAMS_PER_POINT}
+     * per point (beyond it the next point's directions would be reused).
      *
-     * @return {@link Integer#MAX_VALUE} or {@link #STRIDE}
+     * @return {@link Integer#MAX_VALUE} or {@link NoiseStream#STREAMS_PER_POINT}
      */
     public int maxDrawsPerPoint() {
-        return this == SHARED ? Integer.MAX_VALUE : STRIDE;
+        return this == SHARED ? Integer.MAX_VALUE : NoiseStream.STREAMS_PER_POINT;
     }
 
     /**

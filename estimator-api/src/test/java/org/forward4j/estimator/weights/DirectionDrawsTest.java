@@ -70,10 +70,6 @@ class DirectionDrawsTest {
             return delegate.evaluate(theta, plan);
         }
 
-        @Override
-        public boolean supportsActivationNoise() {
-            return false;
-        }
 
         @Override
         public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
@@ -239,10 +235,6 @@ class DirectionDrawsTest {
                 return new double[][] {new double[1]};
             }
 
-            @Override
-            public boolean supportsActivationNoise() {
-                return false;
-            }
 
             @Override
             public ActivationPass evaluate(float[] theta, ActivationPlan plan) {

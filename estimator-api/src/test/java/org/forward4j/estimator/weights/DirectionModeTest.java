@@ -24,7 +24,7 @@ class DirectionModeTest {
 
     @Test
     void perPointDirectionsAreStridedByPointAndUniqueUpToTheLimits() {
-        assertThat(DirectionMode.STRIDE).isEqualTo(65536);
+        assertThat(org.forward4j.noise.NoiseStream.STREAMS_PER_POINT).isEqualTo(65536);
         assertThat(DirectionMode.MAX_PER_POINT_BATCH).isEqualTo(32767);
         assertThat(DirectionMode.PER_POINT.maxDrawsPerPoint()).isEqualTo(65536);
         assertThat(DirectionMode.PER_POINT.independentPerPoint()).isTrue();

@@ -12,20 +12,23 @@ import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.StepContext;
+import org.forward4j.estimator.Streaming;
+import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.InvalidConfigurationException;
 
 /**
- * One mini-batch of the {@code lr} estimator (method.md §2, §4).
+ * One mini-batch of the {@code lr} estimator (docs/method.md §2, §4).
  *
- * <p><b>Queries.</b> Draw j of batch point i uses noise stream {@code i * 65536 + j}; draws are numbered across
+ * <p><b>Queries.</b> Draw j of batch point i uses noise stream {@code NoiseStream.pointStream(i, j)}
+ * ({@code i * 65536 + j}); draws are numbered across
  * rounds, so the pilot is draw 0. A draw is one query, or with antithetic pairs two queries with noise
  * {@code +eps} and {@code -eps}. Each {@link #run} builds one {@link ActivationPlan} for all its queries and
  * evaluates it once; the resulting pass stays open until {@link #finish()}, because the weights of the gradient
  * assembly depend on the final draw counts A_i and on baselines that use later rounds. The last round, run by
- * {@link #finish(int[], boolean)}, is different: once a point's rows in it are evaluated everything its weights
+ * {@link #runLastRoundAndFinish(int[])}, is different: once a point's rows in it are evaluated everything its weights
  * depend on is known, so each point's rows form one group of
- * {@link org.forward4j.estimator.QueryEvaluator#evaluateAndAssemble} and the backend assembles chunk by chunk
- * without keeping the round's activations (method.md §6: memory flat in the number of draws).
+ * {@link org.forward4j.estimator.StreamingQueryEvaluator#evaluateAndAssemble} and the backend assembles chunk by chunk
+ * without keeping the round's activations (docs/method.md §6: memory flat in the number of draws).
  *
  * <p><b>Estimate.</b> {@code g = (1/B) sum_i (1/A_i) sum_{j included} g_ij}, where for a single query
  * {@code g_ij = (L_ij - b_ij) sign eps / s x^T} per layer, and for a pair g_ij is the mean of its two queries'
@@ -58,14 +61,14 @@ import org.forward4j.plugin.InvalidConfigurationException;
 final class LrEstimationStep implements EstimationStep {
 
     /** Noise streams reserved per batch point: the largest number of draws a point may get in one step. */
-    static final int STREAMS_PER_POINT = 65536;
+    static final int STREAMS_PER_POINT = NoiseStream.STREAMS_PER_POINT;
 
-    /** Batches must be smaller than this so that {@code i * 65536 + j} fits a non-negative int. */
-    static final int MAX_BATCH = 32768;
+    /** Batches must have at most this many points so that every point's streams are its own. */
+    static final int MAX_BATCH = NoiseStream.MAX_POINTS;
 
     /**
      * One evaluated round. Units (draws) occupy m consecutive rows. A round run by {@link #run} keeps its pass open
-     * until finish; the last round of {@link #finish(int[], boolean)} is assembled while it runs, so it has no pass
+     * until finish; the last round of {@link #runLastRoundAndFinish(int[])} is assembled while it runs, so it has no pass
      * ({@code pass == null}) and brings its noise energies instead.
      */
     private record Round(ActivationPass pass, double[] losses, int[] unitPoint, boolean included,
@@ -137,17 +140,15 @@ final class LrEstimationStep implements EstimationStep {
      * group. The backend then drops each chunk's activations as soon as it is assembled.
      */
     @Override
-    public GradientEstimate finish(int[] draws, boolean includeInEstimate) {
+    public GradientEstimate runLastRoundAndFinish(int[] draws) {
         checkOpen();
         RoundPlan rp = plan(draws);
         if (rp == null) {
             return finish();
         }
         int[] finalIncluded = included.clone();
-        if (includeInEstimate) {
-            for (int i = 0; i < batch; i++) {
-                finalIncluded[i] += draws[i];
-            }
+        for (int i = 0; i < batch; i++) {
+            finalIncluded[i] += draws[i];
         }
         double[] priorSum = lossSum.clone();
         int[] priorCount = lossCount.clone();
@@ -156,7 +157,7 @@ final class LrEstimationStep implements EstimationStep {
             int i = unitPoint[from / perDraw];
             double total = priorSum[i] + groupSum(losses, from, to);
             int count = priorCount[i] + (to - from);
-            double scale = includeInEstimate ? 1.0 / ((double) batch * finalIncluded[i] * perDraw) : 0.0;
+            double scale = 1.0 / ((double) batch * finalIncluded[i] * perDraw);
             for (int first = from; first < to; first += perDraw) {
                 weighUnit(losses, first, total, count, scale, weights);
             }
@@ -164,8 +165,8 @@ final class LrEstimationStep implements EstimationStep {
         float[] gradient = new float[objective.dimension()];
         ActivationResult result;
         try {
-            result = context.evaluator().evaluateAndAssemble(context.theta(), activationPlan(rp), rp.groupEnds(),
-                    weigher, gradient, owner.learnSigma() && includeInEstimate);
+            result = Streaming.evaluateAndAssemble(context.evaluator(), context.theta(), activationPlan(rp),
+                    rp.groupEnds(), weigher, gradient, owner.learnSigma());
         } catch (RuntimeException e) {
             abandon();
             throw e;
@@ -180,8 +181,8 @@ final class LrEstimationStep implements EstimationStep {
             from = end;
         }
         queries += losses.length;
-        rounds.add(new Round(null, losses, unitPoint, includeInEstimate, result.noiseEnergy()));
-        advance(draws, includeInEstimate);
+        rounds.add(new Round(null, losses, unitPoint, true, result.noiseEnergy()));
+        advance(draws, true);
         done = true;
         try {
             return assemble(gradient);
@@ -250,7 +251,7 @@ final class LrEstimationStep implements EstimationStep {
         for (int i = 0; i < batch; i++) {
             for (int k = 0; k < draws[i]; k++, u++) {
                 unitPoint[u] = i;
-                int stream = i * STREAMS_PER_POINT + nextDraw[i] + k;
+                int stream = NoiseStream.pointStream(i, nextDraw[i] + k);
                 for (int q = 0; q < perDraw; q++) {
                     int r = u * perDraw + q;
                     rows[r] = context.rows()[i];

@@ -58,14 +58,14 @@ final class LrGradientEstimator implements GradientEstimator {
     @Override
     public EstimationStep begin(StepContext context) {
         Objective objective = context.evaluator().objective();
-        if (!context.evaluator().supportsActivationNoise() || !(objective instanceof NetworkObjective net)) {
+        if (!(objective instanceof NetworkObjective net)) {
             throw new UnsupportedCapabilityException("Estimator 'lr' needs a native network objective (activation "
                     + "noise); " + objective + " is a black box. Use spsa or rge, or train a built-in model.");
         }
-        if (context.batchSize() >= LrEstimationStep.MAX_BATCH) {
+        if (context.batchSize() > LrEstimationStep.MAX_BATCH) {
             throw new InvalidConfigurationException("Estimator 'lr' numbers its noise streams point * "
                     + LrEstimationStep.STREAMS_PER_POINT + " + draw, so a batch may have at most "
-                    + (LrEstimationStep.MAX_BATCH - 1) + " points, got " + context.batchSize()
+                    + LrEstimationStep.MAX_BATCH + " points, got " + context.batchSize()
                     + "; lower the batch size");
         }
         return new LrEstimationStep(this, context, net, (float) Math.exp(logSigma));

@@ -2,6 +2,7 @@ package org.forward4j.estimator.lr;
 
 import java.util.Set;
 import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.Settings;
 
@@ -49,8 +50,8 @@ public final class LrGradientEstimatorProvider implements GradientEstimatorProvi
     }
 
     @Override
-    public Set<String> capabilities() {
-        return Set.of(ACTIVATION_NOISE);
+    public Set<EstimatorCapability> capabilities() {
+        return Set.of(EstimatorCapability.ACTIVATION_NOISE);
     }
 
     /**

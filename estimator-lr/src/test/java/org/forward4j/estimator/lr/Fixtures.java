@@ -314,62 +314,6 @@ final class Fixtures {
         };
     }
 
-    /** Wraps an evaluator and records every activation plan it runs. */
-    static final class CountingEvaluator implements QueryEvaluator {
-        final QueryEvaluator delegate;
-        final java.util.List<ActivationPlan> plans = new java.util.ArrayList<>();
-        long rows;
-        int closed;
-
-        CountingEvaluator(QueryEvaluator delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Objective objective() {
-            return delegate.objective();
-        }
-
-        @Override
-        public double[][] evaluate(float[] theta, WeightPlan plan) {
-            throw new AssertionError("lr must not run weight-perturbation plans");
-        }
-
-        @Override
-        public boolean supportsActivationNoise() {
-            return delegate.supportsActivationNoise();
-        }
-
-        @Override
-        public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-            plans.add(plan);
-            rows += plan.size();
-            ActivationPass inner = delegate.evaluate(theta, plan);
-            return new ActivationPass() {
-                @Override
-                public double[] losses() {
-                    return inner.losses();
-                }
-
-                @Override
-                public void accumulateGradient(double[] rowWeights, float[] gradient) {
-                    inner.accumulateGradient(rowWeights, gradient);
-                }
-
-                @Override
-                public double[] noiseEnergy() {
-                    return inner.noiseEnergy();
-                }
-
-                @Override
-                public void close() {
-                    closed++;
-                    inner.close();
-                }
-            };
-        }
-    }
-
     static QueryEvaluator reference() {
         return new ReferenceQueryEvaluator(OBJECTIVE);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ServiceLoader;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimate;
@@ -15,6 +16,7 @@ import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.WeightPlan;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.Settings;
@@ -30,7 +32,7 @@ class LrGradientEstimatorTest {
     void countsEveryPlannedRowWithOnePlanPerRoundAndNoWeightQueries() {
         for (boolean antithetic : new boolean[] {true, false}) {
             GradientEstimator est = Fixtures.estimator("antithetic", Boolean.toString(antithetic));
-            Fixtures.CountingEvaluator eval = new Fixtures.CountingEvaluator(Fixtures.reference());
+            CountingQueryEvaluator eval = new CountingQueryEvaluator(Fixtures.reference());
             int[] rows = {4, 0, 2};
             EstimationStep step = est.begin(new StepContext(eval, Fixtures.theta(), rows, SEED, 7));
             step.run(new int[] {1, 1, 1}, false);
@@ -42,15 +44,16 @@ class LrGradientEstimatorTest {
             int perDraw = antithetic ? 2 : 1;
             assertThat(est.cost()).isEqualTo(new EstimatorCost(perDraw, 0));
             long expected = est.cost().queries(rows.length, 3 + 7);
-            assertThat(eval.plans).as("one plan per non-empty round").hasSize(2);
-            assertThat(eval.rows).isEqualTo(expected).isEqualTo(e.queries()).isEqualTo(10L * perDraw);
-            assertThat(eval.closed).as("every pass closed by finish").isEqualTo(2);
+            assertThat(eval.activationPlans()).as("one plan per non-empty round").hasSize(2);
+            assertThat(eval.queries()).isEqualTo(expected).isEqualTo(e.queries()).isEqualTo(10L * perDraw);
+            assertThat(eval.openPasses()).as("every pass closed by finish").isZero();
+            assertThat(eval.weightPlans()).as("no weight queries").isEmpty();
             assertThat(e.draws()).as("the pilot was left out").containsExactly(2, 0, 5);
             assertThat(e.gradient()).hasSize(Fixtures.D);
 
             // pilot = draw 0 of every point; the next round continues at draw 1; a pair shares its stream
-            ActivationPlan pilot = eval.plans.get(0);
-            ActivationPlan rest = eval.plans.get(1);
+            ActivationPlan pilot = eval.activationPlans().get(0);
+            ActivationPlan rest = eval.activationPlans().get(1);
             assertThat(pilot.sigma()).isEqualTo(0.01f);
             assertThat(pilot.seed()).isEqualTo(SEED);
             assertThat(pilot.step()).isEqualTo(7);
@@ -94,12 +97,12 @@ class LrGradientEstimatorTest {
     @Test
     void proxiesAreTheMeanPerturbedLossSoFar() {
         GradientEstimator est = Fixtures.estimator();
-        Fixtures.CountingEvaluator eval = new Fixtures.CountingEvaluator(Fixtures.reference());
+        CountingQueryEvaluator eval = new CountingQueryEvaluator(Fixtures.reference());
         EstimationStep step = est.begin(new StepContext(eval, Fixtures.theta(), new int[] {1, 3}, SEED, 0));
         assertThat(step.proxies()).containsExactly(Double.NaN, Double.NaN);
         step.run(new int[] {1, 0}, true);
         double[] losses = new ReferenceQueryEvaluator(Fixtures.OBJECTIVE).evaluate(Fixtures.theta(),
-                eval.plans.get(0)).losses();
+                eval.activationPlans().get(0)).losses();
         assertThat(step.proxies()[0]).isCloseTo((losses[0] + losses[1]) / 2,
                 org.assertj.core.data.Offset.offset(1e-12));
         assertThat(step.proxies()[1]).isNaN();
@@ -158,7 +161,7 @@ class LrGradientEstimatorTest {
     @Test
     void aFailingEvaluationClosesTheEarlierPasses() {
         GradientEstimator est = Fixtures.estimator();
-        Fixtures.CountingEvaluator counting = new Fixtures.CountingEvaluator(Fixtures.reference());
+        CountingQueryEvaluator counting = new CountingQueryEvaluator(Fixtures.reference());
         QueryEvaluator eval = new QueryEvaluator() {
             @Override
             public Objective objective() {
@@ -170,14 +173,10 @@ class LrGradientEstimatorTest {
                 return counting.evaluate(theta, plan);
             }
 
-            @Override
-            public boolean supportsActivationNoise() {
-                return true;
-            }
 
             @Override
             public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-                if (!counting.plans.isEmpty()) {
+                if (!counting.activationPlans().isEmpty()) {
                     throw new IllegalStateException("device lost");
                 }
                 return counting.evaluate(theta, plan);
@@ -186,7 +185,8 @@ class LrGradientEstimatorTest {
         EstimationStep step = est.begin(new StepContext(eval, Fixtures.theta(), new int[] {0, 1}, SEED, 0));
         step.run(new int[] {1, 1}, true);
         assertThatThrownBy(() -> step.run(new int[] {1, 1}, true)).hasMessage("device lost");
-        assertThat(counting.closed).isEqualTo(1);
+        assertThat(counting.openPasses()).as("the first round's pass was closed").isZero();
+        assertThat(counting.activationPlans()).hasSize(1);
     }
 
     @Test
@@ -218,7 +218,7 @@ class LrGradientEstimatorTest {
                 .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("lr")).findFirst().orElseThrow();
         assertThat(found).isInstanceOf(LrGradientEstimatorProvider.class);
         assertThat(found.spiVersion()).isEqualTo(GradientEstimatorProvider.SPI_VERSION);
-        assertThat(found.capabilities()).containsExactly(GradientEstimatorProvider.ACTIVATION_NOISE);
+        assertThat(found.capabilities()).containsExactly(EstimatorCapability.ACTIVATION_NOISE);
         assertThat(found.description()).isNotBlank();
     }
 }

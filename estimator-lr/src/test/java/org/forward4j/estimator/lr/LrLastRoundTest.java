@@ -69,7 +69,7 @@ class LrLastRoundTest {
             s.run(Fixtures.filled(ROWS.length, pilot), includePilot);
         }
         if (lastRoundStreams) {
-            return s.finish(rest, true);
+            return s.runLastRoundAndFinish(rest);
         }
         s.run(rest, true);
         return s.finish();
@@ -79,8 +79,8 @@ class LrLastRoundTest {
     void aFinishedStepRefusesMoreWork() {
         EstimationStep s = Fixtures.estimator().begin(new StepContext(Fixtures.reference(), Fixtures.theta(), ROWS,
                 1, 0));
-        s.finish(Fixtures.filled(ROWS.length, 1), true);
-        assertThatThrownBy(() -> s.finish(Fixtures.filled(ROWS.length, 1), true))
+        s.runLastRoundAndFinish(Fixtures.filled(ROWS.length, 1));
+        assertThatThrownBy(() -> s.runLastRoundAndFinish(Fixtures.filled(ROWS.length, 1)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("begin a new one");
         assertThatThrownBy(() -> s.run(Fixtures.filled(ROWS.length, 1), true))
                 .isInstanceOf(IllegalStateException.class);

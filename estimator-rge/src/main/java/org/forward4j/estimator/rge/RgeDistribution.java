@@ -1,7 +1,10 @@
 package org.forward4j.estimator.rge;
 
-/** The distribution of RGE's directions u (method.md §2). Written {@code gaussian} and {@code sphere} in settings. */
-enum RgeDistribution {
+/**
+ * The distribution of RGE's directions u (docs/method.md §2). Written {@code gaussian} and {@code sphere} in
+ * settings.
+ */
+public enum RgeDistribution {
     /** u ~ N(0, I): the plan's Gaussian stream itself. */
     GAUSSIAN,
     /**

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.GradientEstimator;
@@ -19,7 +20,6 @@ import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.Settings;
 import org.forward4j.tck.AnalyticObjective;
-import org.forward4j.tck.CountingQueryEvaluator;
 import org.forward4j.tck.Fixtures;
 import org.forward4j.tck.WeightPerturbationChecks;
 import org.junit.jupiter.api.Test;
@@ -75,8 +75,8 @@ class RgeStepTest {
         step.run(REST, true);
         step.finish();
 
-        assertThat(evaluator.weightPlanHistory()).as("one plan per round").hasSize(2);
-        List<WeightQuery> pilot = evaluator.weightPlanHistory().get(0).queries();
+        assertThat(evaluator.weightPlans()).as("one plan per round").hasSize(2);
+        List<WeightQuery> pilot = evaluator.weightPlans().get(0).queries();
         assertThat(pilot).hasSize(2);
         assertThat(pilot.get(0).scale()).as("clean").isZero();
         assertThat(pilot.get(0).rows()).containsExactly(ROWS);
@@ -84,7 +84,7 @@ class RgeStepTest {
         assertThat(pilot.get(1).scale()).isEqualTo(M);
         assertThat(pilot.get(1).rows()).containsExactly(ROWS);
 
-        WeightPlan rest = evaluator.weightPlanHistory().get(1);
+        WeightPlan rest = evaluator.weightPlans().get(1);
         assertThat(rest.queries()).as("max draws of the round, no second clean pass").hasSize(5);
         assertThat(rest.distribution()).isEqualTo(NoiseStream.Distribution.GAUSSIAN);
         for (int j = 1; j <= 5; j++) {
@@ -108,7 +108,7 @@ class RgeStepTest {
                 .begin(new StepContext(evaluator, THETA, ROWS, SEED, 3));
         step.run(PILOT, true);
         step.run(REST, true);
-        for (WeightPlan plan : evaluator.weightPlanHistory()) {
+        for (WeightPlan plan : evaluator.weightPlans()) {
             for (WeightQuery q : plan.queries()) {
                 if (q.scale() == 0f) {
                     continue;
@@ -134,7 +134,7 @@ class RgeStepTest {
         step.run(new int[] {1, 2, 1}, true);
 
         // round 2: point 0 draws j=2, point 1 j=0,1, point 2 j=1
-        List<WeightQuery> second = evaluator.weightPlanHistory().get(1).queries();
+        List<WeightQuery> second = evaluator.weightPlans().get(1).queries();
         assertThat(second.stream().mapToInt(WeightQuery::direction).toArray()).containsExactly(0, 1, 2);
         assertThat(second.get(0).rows()).containsExactly(5);
         assertThat(second.get(1).rows()).containsExactly(5, 8);
@@ -149,12 +149,12 @@ class RgeStepTest {
         step.run(PILOT, true);
         step.run(REST, true);
 
-        assertThat(evaluator.weightPlanHistory()).hasSize(2);
-        List<WeightQuery> pilot = evaluator.weightPlanHistory().get(0).queries();
+        assertThat(evaluator.weightPlans()).hasSize(2);
+        List<WeightQuery> pilot = evaluator.weightPlans().get(0).queries();
         assertThat(pilot).hasSize(1 + ROWS.length);
         assertThat(pilot.get(0).scale()).isZero();
         assertThat(pilot.get(0).rows()).containsExactly(ROWS);
-        List<WeightQuery> rest = evaluator.weightPlanHistory().get(1).queries();
+        List<WeightQuery> rest = evaluator.weightPlans().get(1).queries();
         assertThat(rest).hasSize(sum(REST));
         List<Integer> expected = new ArrayList<>();
         for (int i = 0; i < ROWS.length; i++) {
@@ -299,15 +299,15 @@ class RgeStepTest {
         EstimationStep step = rge("shared", "gaussian").begin(new StepContext(evaluator, theta, ROWS, SEED, 0));
         assertThat(step.proxies()).hasSize(ROWS.length).containsOnly(Double.NaN);
         step.run(new int[ROWS.length], true);
-        assertThat(evaluator.weightPlanHistory()).hasSize(1);
-        assertThat(evaluator.weightPlanHistory().get(0).queries()).hasSize(1);
+        assertThat(evaluator.weightPlans()).hasSize(1);
+        assertThat(evaluator.weightPlans().get(0).queries()).hasSize(1);
         for (int i = 0; i < ROWS.length; i++) {
             assertThat(step.proxies()[i]).isEqualTo(loss(objective, theta, ROWS[i]));
         }
         step.run(new int[ROWS.length], true);
-        assertThat(evaluator.weightPlanHistory()).as("nothing left to run").hasSize(1);
+        assertThat(evaluator.weightPlans()).as("nothing left to run").hasSize(1);
         step.run(PILOT, true);
-        assertThat(evaluator.weightPlanHistory().get(1).queries()).as("no second clean pass").hasSize(1);
+        assertThat(evaluator.weightPlans().get(1).queries()).as("no second clean pass").hasSize(1);
         GradientEstimate estimate = step.finish();
         assertThat(estimate.queries()).isEqualTo(2L * ROWS.length);
     }

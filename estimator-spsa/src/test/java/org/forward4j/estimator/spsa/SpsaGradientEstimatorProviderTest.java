@@ -8,6 +8,7 @@ import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.PluginProvider;
@@ -28,7 +29,7 @@ class SpsaGradientEstimatorProviderTest {
         assertThat(p).isInstanceOf(SpsaGradientEstimatorProvider.class);
         assertThat(PluginProvider.isValidName(p.name())).isTrue();
         assertThat(p.spiVersion()).isEqualTo(GradientEstimatorProvider.SPI_VERSION);
-        assertThat(p.capabilities()).containsExactly(GradientEstimatorProvider.BLACK_BOX);
+        assertThat(p.capabilities()).containsExactly(EstimatorCapability.BLACK_BOX);
         assertThat(p.description()).isNotBlank();
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.forward4j.estimator.CountingQueryEvaluator;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.GradientEstimator;
@@ -18,7 +19,6 @@ import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.Settings;
 import org.forward4j.tck.AnalyticObjective;
-import org.forward4j.tck.CountingQueryEvaluator;
 import org.forward4j.tck.Fixtures;
 import org.forward4j.tck.WeightPerturbationChecks;
 import org.junit.jupiter.api.Test;
@@ -64,14 +64,14 @@ class SpsaStepTest {
         step.run(REST, true);
         step.finish();
 
-        assertThat(evaluator.weightPlanHistory()).as("one plan per round").hasSize(2);
-        assertThat(evaluator.weightPlanHistory().get(0).queries()).hasSize(2);
-        WeightPlan rest = evaluator.weightPlanHistory().get(1);
+        assertThat(evaluator.weightPlans()).as("one plan per round").hasSize(2);
+        assertThat(evaluator.weightPlans().get(0).queries()).hasSize(2);
+        WeightPlan rest = evaluator.weightPlans().get(1);
         assertThat(rest.queries()).as("2 x max draws of the round").hasSize(2 * 5);
         assertThat(rest.seed()).isEqualTo(SEED);
         assertThat(rest.step()).isEqualTo(3);
         assertThat(rest.distribution()).isEqualTo(NoiseStream.Distribution.GAUSSIAN);
-        for (WeightQuery q : evaluator.weightPlanHistory().get(0).queries()) {
+        for (WeightQuery q : evaluator.weightPlans().get(0).queries()) {
             assertThat(q.direction()).isZero();
             assertThat(q.rows()).containsExactly(ROWS);
         }
@@ -102,7 +102,7 @@ class SpsaStepTest {
         step.run(new int[] {1, 2, 1}, true);
 
         // round 2: point 0 draws j=2, point 1 j=0,1, point 2 j=1
-        List<WeightQuery> second = evaluator.weightPlanHistory().get(1).queries();
+        List<WeightQuery> second = evaluator.weightPlans().get(1).queries();
         assertThat(second).hasSize(6);
         assertThat(second.stream().mapToInt(WeightQuery::direction).toArray()).containsExactly(0, 0, 1, 1, 2, 2);
         assertThat(second.get(0).rows()).containsExactly(5);
@@ -118,8 +118,8 @@ class SpsaStepTest {
         step.run(PILOT, true);
         step.run(REST, true);
 
-        assertThat(evaluator.weightPlanHistory()).hasSize(2);
-        List<WeightQuery> rest = evaluator.weightPlanHistory().get(1).queries();
+        assertThat(evaluator.weightPlans()).hasSize(2);
+        List<WeightQuery> rest = evaluator.weightPlans().get(1).queries();
         assertThat(rest).hasSize(2 * sum(REST));
         List<Integer> directions = new ArrayList<>();
         for (int q = 0; q < rest.size(); q += 2) {
@@ -259,7 +259,7 @@ class SpsaStepTest {
         EstimationStep step = spsa("shared").begin(new StepContext(evaluator, THETA, ROWS, SEED, 0));
         assertThat(step.proxies()).hasSize(ROWS.length).containsOnly(Double.NaN);
         step.run(new int[ROWS.length], true);
-        assertThat(evaluator.weightPlanHistory()).isEmpty();
+        assertThat(evaluator.weightPlans()).isEmpty();
         GradientEstimate estimate = step.finish();
         assertThat(estimate.queries()).isZero();
         assertThat(estimate.gradient()).hasSize(D).containsOnly(0f);

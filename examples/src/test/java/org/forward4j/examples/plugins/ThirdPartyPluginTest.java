@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
+import org.forward4j.cli.ScenarioProviders;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ThirdPartyPluginTest {
 
     private static final String VERSION = "0.1.0-SNAPSHOT";
-    private static final String CLI = "org.forward4j.examples.cli.Forward4jCli";
+    private static final String CLI = "org.forward4j.cli.Forward4jCli";
     private static final String[] NEEDED = {"forward4j-parent", "forward4j-plugin-api", "forward4j-allocator-api",
-        "forward4j-estimator-api", "forward4j-tck"};
+        "forward4j-estimator-api", "forward4j-backend-api", "forward4j-tck"};
 
     private static Path pluginJar;
 
@@ -180,7 +181,8 @@ class ThirdPartyPluginTest {
                 .contains("its constructor failed")
                 .contains("boom: a dependency of this plugin is missing")
                 .contains("Skipped estimator 'future-estimator'")
-                .contains("it implements estimator SPI version 2 but this engine implements version 1")
+                .contains("it implements estimator SPI version " + (GradientEstimatorProvider.SPI_VERSION + 1)
+                        + " but this engine implements version " + GradientEstimatorProvider.SPI_VERSION)
                 .doesNotContain("Two or more");
     }
 

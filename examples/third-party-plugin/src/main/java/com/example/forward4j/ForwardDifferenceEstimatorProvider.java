@@ -2,6 +2,7 @@ package com.example.forward4j;
 
 import java.util.Set;
 import org.forward4j.estimator.GradientEstimator;
+import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.Settings;
 
@@ -36,8 +37,8 @@ public final class ForwardDifferenceEstimatorProvider implements GradientEstimat
     }
 
     @Override
-    public Set<String> capabilities() {
-        return Set.of(BLACK_BOX);
+    public Set<EstimatorCapability> capabilities() {
+        return Set.of(EstimatorCapability.BLACK_BOX);
     }
 
     @Override

@@ -1,0 +1,77 @@
+package org.forward4j.backend.cpu;
+
+import org.forward4j.backend.Backend;
+import org.forward4j.backend.spi.BackendCapability;
+import org.forward4j.backend.spi.BackendProvider;
+import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.QueryEvaluator;
+import org.forward4j.plugin.Settings;
+
+/**
+ * Provides {@code cpu}: the ND4J reference backend. Network plans run as batched GEMMs (OpenBLAS); black-box
+ * objectives are called directly. Settings: {@code chunk-rows} (default 256) is the fixed row chunk of every GEMM
+ * (it bounds memory and defines the parallel tasks); {@code threads} (default: the number of cores) is the number
+ * of worker threads. Results do not depend on {@code threads}.
+ */
+public final class CpuBackendProvider implements BackendProvider {
+
+    /** Creates the provider; ServiceLoader needs this constructor. */
+    public CpuBackendProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
+    public String description() {
+        return "ND4J on the CPU (the reference backend)";
+    }
+
+    @Override
+    public java.util.Set<BackendCapability> capabilities() {
+        return java.util.Set.of(BackendCapability.BLACK_BOX, BackendCapability.ACTIVATION_NOISE);
+    }
+
+    @Override
+    public Availability availability() {
+        return new Availability(true, false, "ND4J native CPU backend, " + Runtime.getRuntime().availableProcessors()
+                + " cores");
+    }
+
+    @Override
+    public Backend create(Settings settings) {
+        Settings.Reader r = settings.reader("backend 'cpu'");
+        int chunk = r.intValue("chunk-rows", 256, 1, 1 << 20);
+        int threads = r.intValue("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
+        r.finish();
+        Nd4jSetup.init();
+        Parallel parallel = new Parallel(threads);
+        return new Backend() {
+            @Override
+            public String device() {
+                return "cpu (ND4J, " + threads + " threads)";
+            }
+
+            @Override
+            public void close() {
+                parallel.close();
+            }
+
+            @Override
+            public QueryEvaluator evaluator(Objective objective) {
+                if (objective instanceof NetworkObjective net) {
+                    return new CpuNetworkEvaluator(net, chunk, parallel);
+                }
+                return new org.forward4j.estimator.ReferenceQueryEvaluator(objective);
+            }
+        };
+    }
+}

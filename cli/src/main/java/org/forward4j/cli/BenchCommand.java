@@ -1,0 +1,285 @@
+package org.forward4j.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.forward4j.benchmarks.BenchRow;
+import org.forward4j.benchmarks.BenchTable;
+import org.forward4j.benchmarks.CpuTime;
+import org.forward4j.benchmarks.EstimatorVariant;
+import org.forward4j.benchmarks.MachineInfo;
+import org.forward4j.benchmarks.MemoryProbe;
+import org.forward4j.benchmarks.QueryThroughput.EstimatorRun;
+import org.forward4j.benchmarks.QueryThroughput.PlainForward;
+import org.forward4j.benchmarks.QueryThroughput;
+import org.forward4j.plugin.InvalidConfigurationException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code forward4j bench}: how close each estimator's steps come to plain inference (method.md §6). For every shape
+ * and estimator it times whole steps at the query budget, alternating each step with a plain forward pass over the
+ * same number of rows, and reports throughputs, their fraction of the plain pass, and memory per step; a sweep over
+ * draws per point shows how time and memory grow with the draws. Prints one markdown table and writes it to
+ * {@code bench.md} and {@code bench.csv} in the output directory.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure estimator query throughput against plain forward evaluation of the same rows.")
+public final class BenchCommand implements Callable<Integer> {
+
+    /** Plain passes timed after each step. */
+    static final int PLAIN_PASSES = 3;
+
+    @Option(names = "--shapes", split = ",", description = "MLP shapes (default 784-256-10,784-1024-1024-10)")
+    List<String> shapes = List.of("784-256-10", "784-1024-1024-10");
+
+    @Option(names = "--estimators", split = ",", description = "estimator variants, NAME or NAME:key=value;key=value "
+            + "(default lr,spsa,spsa:distribution=rademacher,spsa:directions=per-point,rge)")
+    List<String> estimators = List.of("lr", "spsa", "spsa:distribution=rademacher", "spsa:directions=per-point",
+            "rge");
+
+    @Option(names = {"-b", "--batch-size"}, description = "points per mini-batch (default 64)")
+    int batchSize = 64;
+
+    @Option(names = {"-q", "--queries-per-point"}, description = "query budget per point and step (default 16)")
+    int queriesPerPoint = 16;
+
+    @Option(names = "--steps", description = "timed steps per row (default 5)")
+    int steps = 5;
+
+    @Option(names = "--warmup", description = "warm-up steps per row (default 2; fewer once warming took half of "
+            + "--max-seconds)")
+    int warmup = 2;
+
+    @Option(names = "--max-seconds", description = "time limit per row: no more timed steps once a row has run this "
+            + "long, at least one; a single step longer than this is the row's only sample (default 10)")
+    double maxSeconds = 10;
+
+    @Option(names = "--backend", description = "backend whose throughput is measured: cpu (default), opencl, auto")
+    String backendName = "cpu";
+
+    @Option(names = "--threads", description = "cpu backend threads (backend.threads; default: the number of cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--sweep-draws", split = ",", description = "draws per point of the memory sweep (default 4,16,64)")
+    List<Integer> sweepDraws = List.of(4, 16, 64);
+
+    @Option(names = "--sweep-estimators", split = ",", description = "estimators of the memory sweep (default lr,spsa)")
+    List<String> sweepEstimators = List.of("lr", "spsa");
+
+    @Option(names = "--sweep-shapes", split = ",", description = "shapes of the memory sweep (default: the last of "
+            + "--shapes)")
+    List<String> sweepShapes;
+
+    @Option(names = "--no-sweep", description = "skip the memory sweep")
+    boolean noSweep;
+
+    @Option(names = "--seed", description = "seed of parameters, batch and noise (default 1)")
+    long seed = 1;
+
+    @Option(names = {"-o", "--output"}, description = "output directory (default runs/bench)")
+    Path output = Path.of("runs", "bench");
+
+    @Override
+    public Integer call() {
+        validate();
+        List<EstimatorVariant> variants = estimators.stream().map(EstimatorVariant::parse).toList();
+        List<EstimatorVariant> sweepVariants = sweepEstimators.stream().map(EstimatorVariant::parse).toList();
+        List<String> sweepOn = noSweep ? List.of() : sweepShapes != null ? sweepShapes
+                : List.of(shapes.get(shapes.size() - 1));
+        MachineInfo machine = MachineInfo.current();
+        String loadStart = MachineInfo.loadAverage();
+        System.err.printf(Locale.ROOT, "forward4j bench: %s; load average %s%n", machine.describe(), loadStart);
+        List<BenchRow> rows = new ArrayList<>();
+        String device = "";
+        List<String> order = new ArrayList<>(shapes);
+        sweepOn.stream().filter(s -> !order.contains(s)).forEach(order::add);
+        MemoryProbe probe = new MemoryProbe();
+        for (String shape : order) {
+            try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed, backendName)) {
+                device = qt.device();
+                warmUp(qt, batchSize * queriesPerPoint);
+                if (shapes.contains(shape)) {
+                    for (EstimatorVariant v : variants) {
+                        rows.add(measure(qt, probe, v, qt.drawsFor(v, queriesPerPoint)));
+                    }
+                }
+                if (sweepOn.contains(shape)) {
+                    for (EstimatorVariant v : sweepVariants) {
+                        int budgetDraws = shapes.contains(shape) && variants.contains(v)
+                                ? qt.drawsFor(v, queriesPerPoint) : -1;
+                        for (int draws : sweepDraws) {
+                            if (draws != budgetDraws) {
+                                rows.add(measure(qt, probe, v, draws));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        BenchTable.Header header = new BenchTable.Header(machine, device, batchSize, seed, loadStart,
+                MachineInfo.loadAverage());
+        String md = BenchTable.markdown(header, rows);
+        System.out.print(md);
+        try {
+            Files.createDirectories(output);
+            Files.writeString(output.resolve("bench.md"), md);
+            Files.writeString(output.resolve("bench.csv"), BenchTable.csv(rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the results to " + output.toAbsolutePath(), e);
+        }
+        System.err.println("results in " + output.toAbsolutePath());
+        return 0;
+    }
+
+    private void validate() {
+        List<String> problems = new ArrayList<>();
+        if (shapes.isEmpty()) {
+            problems.add("--shapes is empty");
+        }
+        if (estimators.isEmpty()) {
+            problems.add("--estimators is empty");
+        }
+        if (batchSize < 1) {
+            problems.add("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (queriesPerPoint < 1) {
+            problems.add("--queries-per-point must be at least 1, got " + queriesPerPoint);
+        }
+        if (steps < 1) {
+            problems.add("--steps must be at least 1, got " + steps);
+        }
+        if (warmup < 0) {
+            problems.add("--warmup must be at least 0, got " + warmup);
+        }
+        if (!(maxSeconds > 0)) {
+            problems.add("--max-seconds must be positive, got " + maxSeconds);
+        }
+        if (threads < 1) {
+            problems.add("--threads must be at least 1, got " + threads);
+        }
+        for (int d : sweepDraws) {
+            if (d < 1) {
+                problems.add("--sweep-draws must be at least 1 each, got " + d);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException("bench: " + String.join("; ", problems));
+        }
+    }
+
+    /**
+     * One row: warm-up, then steps alternating with plain passes until {@code steps} are timed or the row has run
+     * for {@code maxSeconds}. A full collection precedes every timed step (inside the memory probe) and every group
+     * of {@value #PLAIN_PASSES} plain passes that follows it, so neither pays for the other's garbage; the plain
+     * pass is repeated because it is short and its median then resists the odd pass slowed by other jobs.
+     */
+    private BenchRow measure(QueryThroughput qt, MemoryProbe probe, EstimatorVariant v, int draws) {
+        EstimatorRun run = qt.estimator(v, draws);
+        PlainForward plain = qt.plainForward(run.queriesPerStep());
+        plain.run();
+        long start = System.nanoTime();
+        List<double[]> samples = new ArrayList<>();
+        List<double[]> plains = new ArrayList<>();
+        boolean single = false;
+        // warm-up: up to `warmup` steps, fewer once warming has taken half the row's time limit
+        for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
+            double[] s = timedStep(run, probe);
+            // a step too long to repeat within the limit is the row's only sample
+            single = s[0] > maxSeconds;
+            List<double[]> p = timedPlain(plain);
+            if (single) {
+                samples.add(s);
+                plains.addAll(p);
+            }
+        }
+        while (!single && samples.size() < steps) {
+            samples.add(timedStep(run, probe));
+            plains.addAll(timedPlain(plain));
+            if (seconds(start) > maxSeconds) {
+                break;
+            }
+        }
+        double[] stepTimes = column(samples, 0);
+        long allocated = 0;
+        long peakHeap = 0;
+        long peakNative = 0;
+        for (double[] s : samples) {
+            allocated = allocated < 0 || s[2] < 0 ? -1 : allocated + (long) s[2];
+            peakHeap = Math.max(peakHeap, (long) s[3]);
+            peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
+        }
+        // one more, untimed step for the live heap, unless steps are too long to repeat
+        long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(run::step);
+        BenchRow row = new BenchRow(qt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes, column(plains, 0),
+                column(samples, 1), column(plains, 1), warmup > 0 && !single,
+                allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative, live,
+                MachineInfo.loadAverage().split(" ")[0]);
+        System.err.printf(Locale.ROOT, "  %-18s %-28s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
+                        + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
+                row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
+                row.fractionOfPlainCpu(), row.load());
+        return row;
+    }
+
+    /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */
+    private static double[] timedStep(EstimatorRun run, MemoryProbe probe) {
+        probe.start();
+        Map<Long, Long> cpu = CpuTime.snapshot();
+        long t0 = System.nanoTime();
+        run.step();
+        long t1 = System.nanoTime();
+        double cpuSeconds = CpuTime.secondsSince(cpu, probe.samplerThreadId());
+        MemoryProbe.Usage u = probe.stop();
+        return new double[] {(t1 - t0) / 1e9, cpuSeconds, u.allocatedBytes(), u.peakHeapBytes(),
+                u.peakNativeBytes()};
+    }
+
+    /** A full collection, then {@value #PLAIN_PASSES} timed plain passes: {wall seconds, cpu seconds} each. */
+    private static List<double[]> timedPlain(PlainForward plain) {
+        MemoryProbe.collect();
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < PLAIN_PASSES; i++) {
+            Map<Long, Long> cpu = CpuTime.snapshot();
+            long t0 = System.nanoTime();
+            plain.run();
+            long t1 = System.nanoTime();
+            out.add(new double[] {(t1 - t0) / 1e9, CpuTime.secondsSince(cpu, -1)});
+        }
+        return out;
+    }
+
+    private static double[] column(List<double[]> rows, int index) {
+        double[] out = new double[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = rows.get(i)[index];
+        }
+        return out;
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /** Runs plain passes for at least a second and five passes, so the shared code paths are compiled. */
+    private static void warmUp(QueryThroughput qt, int rows) {
+        PlainForward plain = qt.plainForward(rows);
+        long start = System.nanoTime();
+        for (int i = 0; i < 5 || seconds(start) < 1; i++) {
+            plain.run();
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

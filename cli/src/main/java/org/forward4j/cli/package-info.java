@@ -1,0 +1,2 @@
+/** The {@code forward4j} command line (picocli): {@code train}, {@code compare}, {@code bench}, {@code plugins}. */
+package org.forward4j.cli;

@@ -1,0 +1,2 @@
+/** Results files of training runs (CSV and JSON). */
+package org.forward4j.cli.results;

@@ -1,2 +1,0 @@
-/** The {@code cpu} backend: query plans as batched ND4J matrix products (method.md §6). */
-package org.forward4j.core.backend;

@@ -1,2 +1,0 @@
-/** Results files of training runs (CSV and JSON). */
-package org.forward4j.core.results;

@@ -1,2 +1,0 @@
-/** The {@code forward4j} command line (picocli): {@code train}, {@code compare}, {@code bench}, {@code plugins}. */
-package org.forward4j.examples.cli;

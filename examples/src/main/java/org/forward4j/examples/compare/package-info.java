@@ -1,2 +1,0 @@
-/** Allocator comparisons at equal total queries: statistics, markdown table and plot (method.md §3.5). */
-package org.forward4j.examples.compare;
