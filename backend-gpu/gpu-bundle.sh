@@ -78,8 +78,9 @@ JDK_VERSION=$("$JDK/bin/jlink" --version)
 FEATURE=${JDK_VERSION%%[.+-]*}
 [[ "$FEATURE" =~ ^[0-9]+$ && "$FEATURE" -ge 17 ]] || die "$JDK is version $JDK_VERSION; the bundle needs a JDK 17+"
 
-LIB=$(cd "$LIB" 2>/dev/null && pwd) ||
+[[ -d "$LIB" ]] ||
     die "no gpu-check jars in $LIB; build them first: mvn -B -pl backend-gpu -am package -DskipTests (from the repository root)"
+LIB=$(cd "$LIB" && pwd)
 compgen -G "$LIB/forward4j-backend-gpu-*.jar" >/dev/null ||
     die "$LIB holds no forward4j-backend-gpu jar; build it first: mvn -B -pl backend-gpu -am package -DskipTests"
 
