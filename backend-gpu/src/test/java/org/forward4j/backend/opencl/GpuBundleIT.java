@@ -178,6 +178,28 @@ class GpuBundleIT {
 
     @Test
     @Order(5)
+    void theDriverSearchTakesTheFirst64BitX86LibraryOnLdLibraryPath() throws IOException {
+        // A 32-bit library and a file that is no library come first; the versioned 64-bit file is the one to take.
+        Path dirs = Files.createTempDirectory(work, "drivers-");
+        Path i386 = Files.createDirectories(dirs.resolve("i386"));
+        Path junk = Files.createDirectories(dirs.resolve("junk"));
+        Path amd64 = Files.createDirectories(dirs.resolve("amd64"));
+        byte[] elf32 = new byte[64];
+        System.arraycopy(new byte[] {0x7f, 'E', 'L', 'F', 1, 1, 1}, 0, elf32, 0, 7);
+        elf32[18] = 3; // e_machine EM_386
+        Files.write(i386.resolve("libnvidia-opencl.so.1"), elf32);
+        Files.writeString(junk.resolve("libnvidia-opencl.so.1"), "not a library\n");
+        Path real = amd64.resolve("libnvidia-opencl.so.550.54.15");
+        Files.copy(copy.resolve("opencl/libOpenCL.so.1"), real);
+        Run r = run(work.resolve("find-driver.log"), 60,
+                Map.of("LD_LIBRARY_PATH", i386 + ":" + junk + ":" + amd64), "bash",
+                copy.resolve("run-gpu-check").toString(), "--find-driver");
+        assertThat(r.status()).as("exit status; output:%n%s", r.output()).isZero();
+        assertThat(r.output().strip()).isEqualTo(real.toString());
+    }
+
+    @Test
+    @Order(6)
     void aMissingIcdOrBadOptionIsOneLineAndStatus2() {
         Run r = launch("bad-icd.log", 60, List.of("--icd", "/nonexistent/vendor.icd"));
         assertThat(r.status()).as("exit status; output:%n%s", r.output()).isEqualTo(2);
