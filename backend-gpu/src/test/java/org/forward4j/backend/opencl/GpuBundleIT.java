@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -88,6 +89,14 @@ class GpuBundleIT {
             }
         }
         copy = copy.toRealPath();
+    }
+
+    /** The copy is another 42 MiB; the logs stay in target/gpu-bundle-it, the bundle in target/gpu-bundle. */
+    @AfterAll
+    static void deleteTheCopy() throws IOException {
+        if (copy != null) {
+            deleteTree(copy.getParent());
+        }
     }
 
     @Test
