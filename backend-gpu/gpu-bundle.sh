@@ -29,7 +29,7 @@ JDK="${JAVA_HOME:-}"
 # The bundle travels with a copy of the repository to the GPU machine, 64 MiB in all.
 MAX_BYTES=$((50 * 1024 * 1024))
 # Debugging GUIs inside Aparapi and BCEL (Aparapi's instruction viewer and Swing worker, BCEL's graphical verifier)
-# are the only users of java.desktop; the backend never loads them, and java.desktop would add about 12 MB.
+# are the only users of java.desktop; the backend never loads them, and java.desktop would add 15 MB (over 50 MiB).
 GUI_CLASSES='^(com[.]aparapi[.]internal[.]tool[.]|com[.]aparapi[.]util[.]swing[.]|org[.]apache[.]bcel[.]verifier[.])'
 # Aparapi's UnsafeWrapper loads sun.misc.Unsafe by reflection, which jdeps cannot see.
 REFLECTIVE_MODULES=jdk.unsupported
