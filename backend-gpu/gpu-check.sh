@@ -7,20 +7,17 @@
 #   options    passed to org.forward4j.backend.opencl.GpuCheck, e.g. --shape 784-1024-1024-10 --batch 256
 #              --queries 16 --seconds 3 --device-type gpu --label H200 (defaults: that MLP, batch 256, 16 queries)
 #
-# Prepare LIB_DIR from the repository root (upstream modules installed in ~/.m2, e.g. by `mvn -q install -DskipTests`):
-#   mvn -q -pl backend-gpu package -DskipTests
-#   mvn -q -pl backend-gpu dependency:copy-dependencies -DincludeScope=runtime \
-#       -DincludeGroupIds=org.forward4j,com.aparapi,org.apache.bcel,org.scala-lang \
-#       -DoutputDirectory=target/gpu-check-lib
-#   cp backend-gpu/target/forward4j-backend-gpu-*.jar backend-gpu/target/gpu-check-lib/
+# Prepare LIB_DIR from the repository root: the package phase of backend-gpu leaves the jars in target/gpu-check-lib
+#   mvn -B -pl backend-gpu -am package -DskipTests
 #   backend-gpu/gpu-check.sh backend-gpu/target/gpu-check-lib
+# On a machine without Java or OpenCL loader, use the self-contained bundle instead (gpu-bundle.sh, README.md).
 #
 # Prints the parity results, then one table: rows/s of each path and its fraction of a plain, unperturbed
 # forward of the same rows on the same device. Exit status: 0 parity holds, 1 parity failed, 2 no device / bad options.
 set -euo pipefail
 
 if [[ $# -lt 1 || ! -d "$1" ]]; then
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 LIB_DIR=$(cd "$1" && pwd)

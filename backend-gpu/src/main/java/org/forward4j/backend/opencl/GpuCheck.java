@@ -1,13 +1,19 @@
 package org.forward4j.backend.opencl;
 
 import com.aparapi.device.OpenCLDevice;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.forward4j.backend.Backend;
 import org.forward4j.backend.spi.BackendProvider;
 import org.forward4j.estimator.Activation;
@@ -22,6 +28,7 @@ import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
 import org.forward4j.noise.Philox;
+import org.forward4j.plugin.Forward4jException;
 import org.forward4j.plugin.Settings;
 
 /**
@@ -32,80 +39,195 @@ import org.forward4j.plugin.Settings;
  * <p>Options (all optional): {@code --shape 784-1024-1024-10} {@code --activation relu} {@code --batch 256}
  * {@code --queries 16} {@code --sigma 0.01} {@code --seconds 3} (measuring time per path)
  * {@code --device-type auto} {@code --device-name TEXT} {@code --label TEXT} (shown in the table's title)
- * {@code --skip-parity}. Exit status 0 when parity holds, 1 when it does not, 2 on bad options or no device.
+ * {@code --skip-parity}. Exit status 0 when parity holds, 1 when it does not, 2 on bad options or no device (then
+ * one line on standard error says why). {@code gpu-bundle.sh} builds a folder that runs it with its own Java runtime
+ * and OpenCL loader.
  */
 public final class GpuCheck {
 
     private static final double TOL = 1e-5;
 
-    private final PrintStream out;
-    private final Map<String, String> options;
+    /** Options that take a value, with the default; {@code --skip-parity} takes none. */
+    private static final Map<String, String> DEFAULTS = defaults();
 
-    private GpuCheck(PrintStream out, Map<String, String> options) {
+    private static final String USAGE = "options: --shape 784-1024-1024-10 --activation relu|tanh|identity --batch 256 "
+            + "--queries 16 --sigma 0.01 --seconds 3 --device-type auto|gpu|cpu|accelerator --device-name TEXT "
+            + "--label TEXT --skip-parity";
+
+    private final PrintStream out;
+    private final Options options;
+
+    private GpuCheck(PrintStream out, Options options) {
         this.out = out;
         this.options = options;
     }
 
+    /** The parsed command line. */
+    record Options(int[] shape, Activation activation, int batch, int queries, float sigma, double seconds,
+                   String label, boolean skipParity, List<String> settings) {
+    }
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("shape", "784-1024-1024-10");
+        d.put("activation", "relu");
+        d.put("batch", "256");
+        d.put("queries", "16");
+        d.put("sigma", "0.01");
+        d.put("seconds", "3");
+        d.put("device-type", null);
+        d.put("device-name", null);
+        d.put("label", "");
+        return Collections.unmodifiableMap(d);
+    }
+
     /**
-     * Runs the check.
+     * Runs the check on this machine's OpenCL devices and exits with its status.
      *
      * @param args options, see the class documentation
      */
     public static void main(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--skip-parity")) {
-                options.put("skip-parity", "true");
-            } else if (a.startsWith("--") && i + 1 < args.length) {
-                options.put(a.substring(2), args[++i]);
-            } else {
-                System.err.println("Unknown or incomplete option '" + a + "'. Options: --shape 784-1024-1024-10 "
-                        + "--activation relu|tanh|identity --batch 256 --queries 16 --sigma 0.01 --seconds 3 "
-                        + "--device-type auto|gpu|cpu|accelerator --device-name TEXT --label TEXT --skip-parity");
-                System.exit(2);
-            }
-        }
-        System.exit(new GpuCheck(System.out, options).run());
+        System.exit(run(args, new OpenClBackendProvider(), System.out, System.err));
     }
 
-    private int run() {
-        int[] shape = Arrays.stream(options.getOrDefault("shape", "784-1024-1024-10").split("-"))
-                .mapToInt(Integer::parseInt).toArray();
-        Activation act = Activation.valueOf(options.getOrDefault("activation", "relu").toUpperCase(Locale.ROOT));
-        int batch = Integer.parseInt(options.getOrDefault("batch", "256"));
-        int queries = Integer.parseInt(options.getOrDefault("queries", "16"));
-        float sigma = Float.parseFloat(options.getOrDefault("sigma", "0.01"));
-        double seconds = Double.parseDouble(options.getOrDefault("seconds", "3"));
-        String label = options.getOrDefault("label", "");
-        List<String> settings = new ArrayList<>();
-        for (String key : List.of("device-type", "device-name")) {
-            if (options.containsKey(key)) {
-                settings.add(key);
-                settings.add(options.get(key));
-            }
-        }
-        OpenClBackendProvider provider = new OpenClBackendProvider();
-        BackendProvider.Availability a = provider.availability();
-        out.println("opencl availability: " + (a.available() ? "available" : "UNAVAILABLE") + ", gpu=" + a.gpu()
-                + ": " + a.detail());
-        if (!a.available()) {
+    /**
+     * Runs the check. A user error (bad options, no OpenCL device, no device of the requested type) is one line on
+     * {@code err} starting with {@code gpu-check:}, and status 2.
+     *
+     * @return 0 when parity holds, 1 when it does not, 2 on bad options or no device
+     */
+    static int run(String[] args, OpenClBackendProvider provider, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("gpu-check: " + e.getMessage());
             return 2;
         }
-        out.println("java " + System.getProperty("java.version") + ", LD_PRELOAD="
-                + System.getenv().getOrDefault("LD_PRELOAD", "") + ", POCL_CACHE_DIR="
-                + System.getenv().getOrDefault("POCL_CACHE_DIR", ""));
-        long t0 = System.nanoTime();
-        try (Backend backend = provider.create(Settings.of(settings.toArray(new String[0])))) {
-            out.printf(Locale.ROOT, "backend %s (created and probed in %.1f s)%n", backend.device(),
-                    (System.nanoTime() - t0) / 1e9);
-            boolean ok = true;
-            if (!options.containsKey("skip-parity")) {
-                ok = parity(backend, new DenseNetwork(shape, act));
-            }
-            throughput(backend, new DenseNetwork(shape, act), batch, queries, sigma, seconds, label);
-            return ok ? 0 : 1;
+        BackendProvider.Availability a = provider.availability();
+        if (!a.available()) {
+            err.println("gpu-check: no OpenCL device: " + a.detail());
+            return 2;
         }
+        long t0 = System.nanoTime();
+        Backend backend;
+        try {
+            backend = provider.create(Settings.of(options.settings().toArray(new String[0])));
+        } catch (Forward4jException e) {
+            // No device of the requested type (a machine without a GPU driver, say), or a bad device setting.
+            err.println("gpu-check: " + e.getMessage());
+            return 2;
+        }
+        try (backend) {
+            return new GpuCheck(out, options).run(backend, a, t0);
+        }
+    }
+
+    /** Parses and validates the command line; an {@link IllegalArgumentException} says what is wrong in one line. */
+    static Options parse(String[] args) {
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        boolean skipParity = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String key = a.startsWith("--") ? a.substring(2) : "";
+            if (key.equals("skip-parity")) {
+                skipParity = true;
+            } else if (DEFAULTS.containsKey(key) && i + 1 < args.length) {
+                values.put(key, args[++i]);
+            } else {
+                throw new IllegalArgumentException((DEFAULTS.containsKey(key) ? "option '" + a + "' needs a value"
+                        : "unknown option '" + a + "'") + "; " + USAGE);
+            }
+        }
+        int[] shape;
+        try {
+            shape = Arrays.stream(values.get("shape").split("-", -1)).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--shape '" + values.get("shape") + "' is not a list of layer sizes "
+                    + "such as 784-1024-10");
+        }
+        if (shape.length < 2 || Arrays.stream(shape).anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("--shape '" + values.get("shape") + "' needs at least an input and an "
+                    + "output size, all positive, such as 784-1024-10");
+        }
+        Activation activation;
+        try {
+            activation = Activation.valueOf(values.get("activation").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--activation '" + values.get("activation") + "' is not relu, tanh or "
+                    + "identity");
+        }
+        List<String> settings = new ArrayList<>();
+        for (String key : List.of("device-type", "device-name")) {
+            if (values.get(key) != null) {
+                settings.add(key);
+                settings.add(values.get(key));
+            }
+        }
+        return new Options(shape, activation, (int) positive(values, "batch"), (int) positive(values, "queries"),
+                (float) positive(values, "sigma"), positive(values, "seconds"), values.get("label"), skipParity,
+                List.copyOf(settings));
+    }
+
+    private static double positive(Map<String, String> values, String key) {
+        String v = values.get(key);
+        double d;
+        try {
+            d = key.equals("batch") || key.equals("queries") ? Integer.parseInt(v) : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(d > 0) || Double.isInfinite(d)) {
+            throw new IllegalArgumentException("--" + key + " '" + v + "' must be a positive "
+                    + (key.equals("batch") || key.equals("queries") ? "integer" : "number"));
+        }
+        return d;
+    }
+
+    private int run(Backend backend, BackendProvider.Availability a, long t0) {
+        Options o = options;
+        out.println("opencl availability: available, gpu=" + a.gpu() + ": " + a.detail());
+        out.println("java " + System.getProperty("java.version") + ", java.home=" + System.getProperty("java.home")
+                + ", LD_PRELOAD=" + System.getenv().getOrDefault("LD_PRELOAD", "") + ", POCL_CACHE_DIR="
+                + System.getenv().getOrDefault("POCL_CACHE_DIR", ""));
+        // Which loader and driver the process really mapped: a bundle must use its own loader, and LD_LIBRARY_PATH
+        // or ICD registration mistakes show up here rather than as a silently different driver.
+        out.println("OpenCL libraries loaded: " + loadedOpenClLibraries() + ", OCL_ICD_VENDORS="
+                + System.getenv().getOrDefault("OCL_ICD_VENDORS", ""));
+        out.printf(Locale.ROOT, "backend %s (created and probed in %.1f s)%n", backend.device(),
+                (System.nanoTime() - t0) / 1e9);
+        boolean ok = true;
+        if (!o.skipParity()) {
+            ok = parity(backend, new DenseNetwork(o.shape(), o.activation()));
+        }
+        throughput(backend, new DenseNetwork(o.shape(), o.activation()), o.batch(), o.queries(), o.sigma(),
+                o.seconds(), o.label());
+        return ok ? 0 : 1;
+    }
+
+    /** The mapped files of this process whose name contains "opencl" or "pocl" (Linux), in mapping order. */
+    static String loadedOpenClLibraries() {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return "unknown (no /proc/self/maps)";
+        }
+        Set<String> libs = new LinkedHashSet<>();
+        try {
+            for (String line : Files.readAllLines(maps)) {
+                int slash = line.indexOf('/');
+                if (slash < 0) {
+                    continue;
+                }
+                String file = line.substring(slash).trim();
+                String name = file.substring(file.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+                if (name.contains("opencl") || name.contains("pocl")) {
+                    libs.add(file);
+                }
+            }
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+        return libs.isEmpty() ? "none" : String.join(", ", libs);
     }
 
     // ------------------------------------------------------------------ parity
