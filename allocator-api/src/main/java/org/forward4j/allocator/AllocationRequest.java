@@ -9,7 +9,7 @@ import org.forward4j.plugin.InvalidConfigurationException;
  * @param seed the run's seed (all allocator randomness derives from it and {@code step})
  * @param step the optimisation step
  * @param pointIds dataset row of each batch position (stable identity across visits)
- * @param proxies the per-point proxy lambda_i (method.md §3.2), for example the pilot's mean perturbed loss;
+ * @param proxies the per-point proxy lambda_i (docs/method.md §3.2), for example the pilot's mean perturbed loss;
  *     must be finite
  * @param totalDraws D, the draws to distribute (the engine converts the query budget with the estimator's cost)
  * @param minDraws A_min, at least 1

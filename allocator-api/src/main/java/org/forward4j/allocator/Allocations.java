@@ -3,7 +3,7 @@ package org.forward4j.allocator;
 import org.forward4j.noise.Philox;
 
 /**
- * Integerisation shared by all allocators (method.md §3.4): clamp a real allocation to the bounds, redistribute
+ * Integerisation shared by all allocators (docs/method.md §3.4): clamp a real allocation to the bounds, redistribute
  * what clamping freed, then round by largest remainder so the integers sum to the budget exactly.
  */
 public final class Allocations {
@@ -81,7 +81,7 @@ public final class Allocations {
     }
 
     /**
-     * The uniform allocation D/B with largest-remainder rounding (method.md §3.3).
+     * The uniform allocation D/B with largest-remainder rounding (docs/method.md §3.3).
      *
      * @param request the request
      * @return the uniform allocation
@@ -153,7 +153,7 @@ public final class Allocations {
     }
 
     /**
-     * The variance of the batch estimate for an allocation, given per-point per-draw variances (method.md §3.1):
+     * The variance of the batch estimate for an allocation, given per-point per-draw variances (docs/method.md §3.1):
      * {@code (1/B^2) sum_i sigma_i^2 / A_i}.
      *
      * @param sigmaSquared per-point per-draw variance
@@ -169,7 +169,7 @@ public final class Allocations {
     }
 
     /**
-     * The relaxed optimum V* = (sum_i sigma_i)^2 / (B^2 D) of method.md §3.1.
+     * The relaxed optimum V* = (sum_i sigma_i)^2 / (B^2 D) of docs/method.md §3.1.
      *
      * @param sigma per-point standard deviations
      * @param totalDraws D

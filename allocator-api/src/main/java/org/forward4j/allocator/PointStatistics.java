@@ -76,7 +76,7 @@ public record PointStatistics(long step, int[] pointIds, double[] proxies, int[]
     }
 
     /**
-     * The proxy objective J(A) = sum_i v_i / A_i (method.md §3.2).
+     * The proxy objective J(A) = sum_i v_i / A_i (docs/method.md §3.2).
      *
      * @return the variance proxy of this step's allocation
      */

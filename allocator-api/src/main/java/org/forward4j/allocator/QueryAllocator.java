@@ -3,9 +3,9 @@ package org.forward4j.allocator;
 import java.util.Map;
 
 /**
- * Decides, per mini-batch, how many draws each data point gets (method.md §3).
+ * Decides, per mini-batch, how many draws each data point gets (docs/method.md §3).
  *
- * <p>The engine calls {@link #allocate} once per step (after the pilot round, method.md §4) and
+ * <p>The engine calls {@link #allocate} once per step (after the pilot round, docs/method.md §4) and
  * {@link #observe} after the estimator has combined the step's queries. Implementations are not thread-safe;
  * the engine calls them from one thread. All randomness must come from {@link AllocationRequest#seed()} and
  * {@link AllocationRequest#step()} so a run is reproducible.

@@ -4,7 +4,7 @@ import org.forward4j.allocator.spi.AllocatorCapability;
 import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.Settings;
 
-/** Provides {@code uniform}: every point gets D/B draws, largest-remainder rounded (method.md §3.3). */
+/** Provides {@code uniform}: every point gets D/B draws, largest-remainder rounded (docs/method.md §3.3). */
 public final class UniformQueryAllocatorProvider implements QueryAllocatorProvider {
 
     /** Creates the provider; ServiceLoader needs this constructor. */

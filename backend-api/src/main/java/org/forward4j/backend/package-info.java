@@ -1,2 +1,2 @@
-/** Evaluation backends: where query plans run (method.md §6). */
+/** Evaluation backends: where query plans run (docs/method.md §6). */
 package org.forward4j.backend;

@@ -35,7 +35,7 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * gradients from ND4J's automatic differentiation (SameDiff), so that comparisons show how far forward learning
  * is from backprop in accuracy, wall time and peak memory.
  *
- * <p>This is a yardstick, not part of forward learning (method.md: "no backpropagation anywhere"): nothing in the
+ * <p>This is a yardstick, not part of forward learning (docs/method.md: "no backpropagation anywhere"): nothing in the
  * forward-learning code calls it, and its results are to be labelled {@link #LABEL}. Like-for-like with
  * {@link Trainer}:
  * <ul>

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * One measured configuration: an estimator's steps on one shape, and the plain forward passes over the same rows
- * timed alternately with them (method.md §6: every throughput is a fraction of plain evaluation of the same
+ * timed alternately with them (docs/method.md §6: every throughput is a fraction of plain evaluation of the same
  * number of rows, measured in the same run).
  *
  * @param shape the MLP's widths, e.g. {@code 784-256-10}

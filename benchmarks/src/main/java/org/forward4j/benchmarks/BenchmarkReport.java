@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs {@link EstimatorStepBenchmark} and {@link PlainForwardBenchmark} in one JMH run and prints a markdown table of
  * every estimator's queries per second as a fraction of the plain forward's rows per second for the same shape
- * (method.md §6). Usage: {@code java -cp benchmarks/target/benchmarks.jar org.forward4j.benchmarks.BenchmarkReport
+ * (docs/method.md §6). Usage: {@code java -cp benchmarks/target/benchmarks.jar org.forward4j.benchmarks.BenchmarkReport
  * [shapes=784-256-10,784-1024-1024-10] [estimators=lr,spsa,...] [threads=0] [forks=1] [warmup=2] [iterations=3]
  * [seconds=5] [out=runs/bench/jmh.md]}.
  */

@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The physical limit (method.md §6): rows per second of a plain, unperturbed forward pass over the rows of one
+ * The physical limit (docs/method.md §6): rows per second of a plain, unperturbed forward pass over the rows of one
  * estimator step ({@value Workload#QUERIES_PER_STEP}: the batch repeated), in the same chunked GEMMs on the same
  * {@code cpu} backend. The score is rows per second.
  */

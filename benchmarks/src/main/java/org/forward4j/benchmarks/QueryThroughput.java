@@ -27,7 +27,7 @@ import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.InvalidConfigurationException;
 
 /**
- * The work the {@code bench} command and the JMH benchmarks time (method.md §6): full estimator steps on one
+ * The work the {@code bench} command and the JMH benchmarks time (docs/method.md §6): full estimator steps on one
  * mini-batch of an MLP, and the plain forward pass that is their physical limit, both through the same {@code cpu}
  * backend evaluator.
  *

@@ -1,5 +1,5 @@
 /**
- * JMH benchmarks of the query engine (method.md §6): whole estimator steps ({@link
+ * JMH benchmarks of the query engine (docs/method.md §6): whole estimator steps ({@link
  * org.forward4j.benchmarks.EstimatorStepBenchmark}), the plain forward pass over the same rows that is their
  * physical limit ({@link org.forward4j.benchmarks.PlainForwardBenchmark}), time and memory as draws grow ({@link
  * org.forward4j.benchmarks.DrawScalingBenchmark}, {@link org.forward4j.benchmarks.PeakMemoryProfiler}), and a

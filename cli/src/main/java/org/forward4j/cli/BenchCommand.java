@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code forward4j bench}: how close each estimator's steps come to plain inference (method.md §6). For every shape
+ * {@code forward4j bench}: how close each estimator's steps come to plain inference (docs/method.md §6). For every shape
  * and estimator it times whole steps at the query budget, alternating each step with a plain forward pass over the
  * same number of rows, and reports throughputs, their fraction of the plain pass, and memory per step; a sweep over
  * draws per point shows how time and memory grow with the draws. Prints one markdown table and writes it to

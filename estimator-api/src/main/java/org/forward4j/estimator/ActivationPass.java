@@ -25,7 +25,7 @@ public interface ActivationPass extends AutoCloseable {
     void accumulateGradient(double[] rowWeights, float[] gradient);
 
     /**
-     * For each query, {@code sum_l (|eps_{r,l}|^2 - out_l)}: the score of log sigma (method.md §2, learnable
+     * For each query, {@code sum_l (|eps_{r,l}|^2 - out_l)}: the score of log sigma (docs/method.md §2, learnable
      * noise scale) is {@code L_r * noiseEnergy_r}.
      *
      * @return one value per query

@@ -4,7 +4,7 @@ import org.forward4j.noise.NoiseStream;
 
 /**
  * Queries with noise injected into the layer outputs of a {@link NetworkObjective} (the {@code lr} estimator,
- * method.md §2). Each entry is one query: data row {@code rows[r]} evaluated with
+ * docs/method.md §2). Each entry is one query: data row {@code rows[r]} evaluated with
  * {@code v_l = W_l x_l + b_l + sigma * sign_r * eps_{r,l}} at every layer {@code l} (before the activation, and
  * before the softmax at the last layer), where {@code eps_{r,l}[k] = NoiseStream(seed, step, streams[r], l)
  * .element(GAUSSIAN, k)} and {@code sign_r = negate[r] ? -1 : 1}. Rows are independent of each other.

@@ -2,7 +2,7 @@ package org.forward4j.estimator;
 
 /**
  * Gives one direction of a weight plan its coefficient in the gradient estimate as soon as the losses of the
- * queries on it are known (method.md §2: {@code g = sum_j c_j z_j}). Used by
+ * queries on it are known (docs/method.md §2: {@code g = sum_j c_j z_j}). Used by
  * {@link StreamingQueryEvaluator#evaluateAndCombine}, which adds
  * {@code c_j z_j} while the backend still holds {@code z_j}, so each direction is generated once per step instead
  * of once for its queries and again for the assembly.

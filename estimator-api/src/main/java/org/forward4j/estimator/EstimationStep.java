@@ -1,7 +1,7 @@
 package org.forward4j.estimator;
 
 /**
- * The estimate of one mini-batch, built in rounds (method.md §4): a pilot round, then the allocated rest.
+ * The estimate of one mini-batch, built in rounds (docs/method.md §4): a pilot round, then the allocated rest.
  */
 public interface EstimationStep {
 
@@ -11,7 +11,7 @@ public interface EstimationStep {
      *
      * @param draws additional draws per point
      * @param includeInEstimate whether these draws enter the gradient estimate (false leaves a pilot out,
-     *     method.md §3.2 bias note)
+     *     docs/method.md §3.2 bias note)
      */
     void run(int[] draws, boolean includeInEstimate);
 

@@ -1,7 +1,7 @@
 package org.forward4j.estimator;
 
 /**
- * Query cost of an estimator (method.md §1): each draw costs {@code queriesPerDraw} queries and each point
+ * Query cost of an estimator (docs/method.md §1): each draw costs {@code queriesPerDraw} queries and each point
  * additionally {@code queriesPerPoint} (for example RGE's clean evaluation).
  *
  * @param queriesPerDraw queries per draw, at least 1 (SPSA: 2; RGE: 1; LR: 1, or 2 for an antithetic pair)

@@ -1,8 +1,8 @@
 package org.forward4j.estimator;
 
 /**
- * Estimates a gradient from forward queries only (method.md §2). One {@link EstimationStep} per mini-batch:
- * the engine runs the pilot round, asks the allocator, runs the rest, and finishes (method.md §4).
+ * Estimates a gradient from forward queries only (docs/method.md §2). One {@link EstimationStep} per mini-batch:
+ * the engine runs the pilot round, asks the allocator, runs the rest, and finishes (docs/method.md §4).
  * Implementations hold per-run state (for example a learned noise scale) and are used from one thread.
  */
 public interface GradientEstimator {
@@ -17,7 +17,7 @@ public interface GradientEstimator {
 
     /**
      * Whether per-point estimates are statistically independent, so that per-point allocation is meaningful
-     * (method.md §2, direction sharing; §3.1). False for shared directions.
+     * (docs/method.md §2, direction sharing; §3.1). False for shared directions.
      *
      * @return true if a non-uniform allocator can lower the variance
      */

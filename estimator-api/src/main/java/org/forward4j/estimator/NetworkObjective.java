@@ -1,7 +1,7 @@
 package org.forward4j.estimator;
 
 /**
- * A native model whose layer structure is visible: a {@link DenseNetwork} over labelled data (method.md §2, §6).
+ * A native model whose layer structure is visible: a {@link DenseNetwork} over labelled data (docs/method.md §2, §6).
  * Backends evaluate its queries in batched matrix products, and activation-noise estimators ({@code lr}) can
  * use it. Its {@link #losses} is the per-row softmax cross-entropy.
  */

@@ -1,7 +1,7 @@
 package org.forward4j.estimator;
 
 /**
- * A black-box objective: per-point losses of a flat parameter vector (method.md §2). This is all a user supplies to
+ * A black-box objective: per-point losses of a flat parameter vector (docs/method.md §2). This is all a user supplies to
  * train with {@code spsa} or {@code rge}; the engine perturbs the parameters (regenerating the noise) and calls
  * {@link #losses}. No gradient is ever asked for.
  */

@@ -2,7 +2,7 @@ package org.forward4j.estimator;
 
 /**
  * Gives the rows of one group of an activation plan their gradient weights as soon as the group's losses are
- * known (method.md §2, §6). Used by
+ * known (docs/method.md §2, §6). Used by
  * {@link StreamingQueryEvaluator#evaluateAndAssemble}, which
  * assembles each chunk of rows right after evaluating it instead of keeping every row's activations for a later
  * {@link ActivationPass#accumulateGradient}: a step's memory then stays flat in the number of draws.

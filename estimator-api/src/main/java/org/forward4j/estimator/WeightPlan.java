@@ -4,7 +4,7 @@ import java.util.List;
 import org.forward4j.noise.NoiseStream;
 
 /**
- * Queries that perturb the parameters along regenerated directions (SPSA, RGE; method.md §2).
+ * Queries that perturb the parameters along regenerated directions (SPSA, RGE; docs/method.md §2).
  *
  * <p>Direction {@code j} is the flat vector {@code z_j[k] = NoiseStream(seed, step, j, 0).element(dist, k)} for
  * {@code k < d}, the same for black-box and native objectives, so every backend perturbs identically.

@@ -3,7 +3,7 @@ package org.forward4j.noise;
 /**
  * One stream of perturbation noise: element {@code k} is a pure function of (seed, step, draw, tensor, k).
  *
- * <p>Layout (method.md §5): Philox4x32-10 with key {@code (low32(seed), high32(seed))} and counter
+ * <p>Layout (docs/method.md §5): Philox4x32-10 with key {@code (low32(seed), high32(seed))} and counter
  * {@code (k / 4, tensor, draw, step)}; the block's four words give four elements. Gaussian elements use
  * Box-Muller on word pairs: words (0, 1) give elements 0 and 1 as {@code r cos t} and {@code r sin t} with
  * {@code r = sqrt(-2 ln u0)}, {@code t = 2 pi u1}; words (2, 3) give elements 2 and 3 the same way. Rademacher

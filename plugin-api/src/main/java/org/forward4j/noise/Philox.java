@@ -4,7 +4,7 @@ package org.forward4j.noise;
  * The Philox4x32-10 counter-based generator (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
  * SC 2011), bit-compatible with Random123 and with the OpenCL kernels of the {@code opencl} backend.
  *
- * <p>See method.md §5: noise is a pure function of a key and a counter, so it is regenerated, never stored.
+ * <p>See docs/method.md §5: noise is a pure function of a key and a counter, so it is regenerated, never stored.
  */
 public final class Philox {
     static final int M0 = 0xD2511F53;

@@ -11,7 +11,7 @@ import org.forward4j.plugin.Settings;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link QueryAllocatorProvider} and its {@link QueryAllocator} must honour (method.md §1,
+ * The contract every {@link QueryAllocatorProvider} and its {@link QueryAllocator} must honour (docs/method.md §1,
  * §3.4). A plugin proves itself with a three-line subclass in its tests:
  *
  * <pre>{@code

@@ -18,7 +18,7 @@ public interface AnalyticObjective extends Objective {
     double[] gradient(float[] theta, int row);
 
     /**
-     * The gradient of the batch-mean loss {@code (1/B) sum_i l_{rows[i]}} (method.md §2: the quantity every batch
+     * The gradient of the batch-mean loss {@code (1/B) sum_i l_{rows[i]}} (docs/method.md §2: the quantity every batch
      * estimate {@code g} is unbiased for).
      *
      * @param theta parameters

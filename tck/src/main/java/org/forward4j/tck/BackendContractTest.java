@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The contract every {@link BackendProvider} and its {@link Backend} must honour: a backend is interchangeable
- * with {@link ReferenceQueryEvaluator} (method.md §4, §6), only faster. A plugin proves itself with a three-line
+ * with {@link ReferenceQueryEvaluator} (docs/method.md §4, §6), only faster. A plugin proves itself with a three-line
  * subclass in its tests:
  *
  * <pre>{@code

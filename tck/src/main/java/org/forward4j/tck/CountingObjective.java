@@ -9,7 +9,7 @@ import org.forward4j.estimator.Objective;
 
 /**
  * A pure black box over an objective that counts the rows it evaluates and records the name of every method
- * called on it, to check that code under test asks an {@link Objective} for losses and nothing else (method.md §1:
+ * called on it, to check that code under test asks an {@link Objective} for losses and nothing else (docs/method.md §1:
  * every evaluated row is a query). {@link #objective()} is a dynamic proxy implementing {@link Objective} only, so
  * it can be cast to neither {@link org.forward4j.estimator.NetworkObjective} nor {@link AnalyticObjective}: no
  * gradient or layer is reachable. {@link Fixtures#blackBox(Objective)} is the same proxy without the counts.

@@ -20,7 +20,7 @@ import org.forward4j.plugin.UnsupportedCapabilityException;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link GradientEstimatorProvider} and its {@link GradientEstimator} must honour (method.md §1,
+ * The contract every {@link GradientEstimatorProvider} and its {@link GradientEstimator} must honour (docs/method.md §1,
  * §2, §4). A plugin proves itself with a three-line subclass in its tests:
  *
  * <pre>{@code
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * <p>Fixtures: black-box estimators run on {@link Fixtures#quadratic()} hidden behind
  * {@link Fixtures#blackBox(Objective)} (and, for accounting, also on {@link Fixtures#tanhNetwork()}, since a
  * black-box estimator trains native models too); activation-noise estimators run on {@link Fixtures#tanhNetwork()}.
- * Every step follows the engine's shape (method.md §4): a pilot round of one draw per point, then an uneven
+ * Every step follows the engine's shape (docs/method.md §4): a pilot round of one draw per point, then an uneven
  * allocation of the rest.
  *
  * <p>Activation-noise estimators estimate the gradient of a smoothed loss, which differs from the exact gradient
@@ -59,7 +59,7 @@ public abstract class EstimatorContractTest {
      */
     private static final double ROUNDING = 1e-3;
 
-    /** Pilot round: one draw per point (method.md §4). */
+    /** Pilot round: one draw per point (docs/method.md §4). */
     private static final int[] PILOT = {1, 1, 1, 1, 1, 1};
     /** The allocated rest: uneven, with points that get nothing more. */
     private static final int[] REST = {0, 2, 1, 3, 0, 1};
@@ -228,7 +228,7 @@ public abstract class EstimatorContractTest {
     }
 
     /**
-     * The batch estimate is unbiased (method.md §2): over {@link #unbiasednessSteps()} seeded steps (pilot in the
+     * The batch estimate is unbiased (docs/method.md §2): over {@link #unbiasednessSteps()} seeded steps (pilot in the
      * estimate, then an uneven allocation), the mean lies within {@value #STANDARD_ERRORS} standard errors (plus
      * 0.1% of the gradient's norm for float32 rounding) of the exact batch gradient in every coordinate, and the
      * check is sharp enough to catch a bias of a quarter of the gradient's norm.
@@ -293,7 +293,7 @@ public abstract class EstimatorContractTest {
 
     /**
      * Two estimators created with the same settings give bit-identical estimates for the same step: all noise is
-     * keyed by (seed, step) (method.md §5).
+     * keyed by (seed, step) (docs/method.md §5).
      */
     @Test
     public void sameSeedGivesTheSameEstimate() {

@@ -13,7 +13,7 @@ import org.forward4j.noise.NoiseStream;
 /**
  * The shared ground every contract test runs on: a quadratic black box with an analytic gradient, a tiny tanh
  * network with a double-precision reference gradient, odd-shaped networks for backend parity, and random
- * allocation requests. Everything is generated from fixed seeds through Philox (method.md §5), so a failure
+ * allocation requests. Everything is generated from fixed seeds through Philox (docs/method.md §5), so a failure
  * reproduces exactly.
  */
 public final class Fixtures {
@@ -130,7 +130,7 @@ public final class Fixtures {
      * A smooth, non-quadratic black box with d = 8 parameters over 10 rows:
      * {@code l_r(x) = sum_k a_rk sin(x_k + b_rk) + softplus(w_r . x)}, coupled through the softplus. Unlike on
      * {@link #quadratic()}, finite differences are biased here, by O(s^2) for symmetric differences and for
-     * one-sided ones along symmetric directions (method.md §2), so it shows whether an estimator's bias is as small
+     * one-sided ones along symmetric directions (docs/method.md §2), so it shows whether an estimator's bias is as small
      * as its scale promises. It has the dimension of {@link #quadratic()} and is checked at
      * {@link #quadraticTheta()} on {@link #quadraticRows()} too.
      *
@@ -492,7 +492,7 @@ public final class Fixtures {
     }
 
     /**
-     * Synthetic per-point statistics for an allocation, as an estimator would report them (method.md §3.2): a
+     * Synthetic per-point statistics for an allocation, as an estimator would report them (docs/method.md §3.2): a
      * per-draw variance {@code (0.1 + |proxy|)^2} times exponential noise keyed by (point id, step), so it depends
      * on the point and the step but not on the batch order. Every seventh step reports all-zero variances (a
      * noiseless batch), which allocators must survive.

@@ -9,9 +9,9 @@ import org.forward4j.estimator.StepContext;
 
 /**
  * Many seeded gradient estimates of one estimator at one point, and their per-coordinate statistics, for the
- * statistical checks of method.md §2: unbiasedness (the mean lies within a few standard errors of the exact
+ * statistical checks of docs/method.md §2: unbiasedness (the mean lies within a few standard errors of the exact
  * gradient) and variance (how the trace of the covariance scales with the draws). Estimate t is step t of the
- * given seed, so the samples are independent and reproducible (method.md §5).
+ * given seed, so the samples are independent and reproducible (docs/method.md §5).
  */
 public final class GradientSamples {
 

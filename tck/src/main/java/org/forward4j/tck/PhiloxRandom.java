@@ -3,7 +3,7 @@ package org.forward4j.tck;
 import org.forward4j.noise.Philox;
 
 /**
- * A sequential random source for generating test scenarios, built on Philox (method.md §5) so that every scenario
+ * A sequential random source for generating test scenarios, built on Philox (docs/method.md §5) so that every scenario
  * is a pure function of its seed and stream, like all randomness in forward4j.
  */
 final class PhiloxRandom {

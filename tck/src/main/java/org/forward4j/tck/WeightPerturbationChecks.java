@@ -19,7 +19,7 @@ import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.PluginContractException;
 
 /**
- * Checks of an estimator built on {@link org.forward4j.estimator.weights.DirectionDraws} (method.md §2: SPSA, RGE
+ * Checks of an estimator built on {@link org.forward4j.estimator.weights.DirectionDraws} (docs/method.md §2: SPSA, RGE
  * and other weight-perturbation estimators): its queries reach the objective exactly once each, and it hands its
  * steps to {@code DirectionDraws} with its own name, so that bad requests, exhausted direction numbers, mismatched
  * parameters and broken evaluators fail with the documented exception and a message that names the estimator and
@@ -42,7 +42,7 @@ public final class WeightPerturbationChecks {
 
     /**
      * Every planned query is one row the objective evaluates, and nothing but losses (and the dimension or size) is
-     * asked of it (method.md §1): over a pilot of one draw per point and an uneven second round, on the quadratic
+     * asked of it (docs/method.md §1): over a pilot of one draw per point and an uneven second round, on the quadratic
      * behind a {@link CountingObjective}, the objective's rows, the evaluator's count and the estimate's
      * {@link GradientEstimate#queries()} all equal {@link org.forward4j.estimator.EstimatorCost#queries(int, long)}
      * of the draws, no activation plan runs, and the estimate reports every draw as included.

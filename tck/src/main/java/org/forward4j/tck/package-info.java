@@ -8,7 +8,7 @@
  *
  * <p>A plugin's own tests can reuse the kit's tools: {@link org.forward4j.tck.CountingQueryEvaluator} and
  * {@link org.forward4j.tck.CountingObjective} count and record what an estimator evaluates,
- * {@link org.forward4j.tck.GradientSamples} holds many seeded estimates for statistical checks (method.md §2), and
+ * {@link org.forward4j.tck.GradientSamples} holds many seeded estimates for statistical checks (docs/method.md §2), and
  * {@link org.forward4j.tck.WeightPerturbationChecks} checks how an estimator built on
  * {@link org.forward4j.estimator.weights.DirectionDraws} reports misuse.
  */

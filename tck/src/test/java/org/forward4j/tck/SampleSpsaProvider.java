@@ -16,7 +16,7 @@ import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.Settings;
 
 /**
- * A minimal, correct two-sided SPSA with per-point Rademacher directions (method.md §2), written only against the
+ * A minimal, correct two-sided SPSA with per-point Rademacher directions (docs/method.md §2), written only against the
  * estimator API: the known-good estimator on which the tck tests itself.
  */
 public final class SampleSpsaProvider implements GradientEstimatorProvider {

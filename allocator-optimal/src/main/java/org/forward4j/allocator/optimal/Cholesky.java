@@ -2,7 +2,7 @@ package org.forward4j.allocator.optimal;
 
 /**
  * Lower-triangular Cholesky factor of a symmetric positive definite matrix, with the solves the optimal
- * allocator needs (method.md §3.2: sampling xi = mu + L eps and the score K^-1 (xi - mu)).
+ * allocator needs (docs/method.md §3.2: sampling xi = mu + L eps and the score K^-1 (xi - mu)).
  */
 final class Cholesky {
 

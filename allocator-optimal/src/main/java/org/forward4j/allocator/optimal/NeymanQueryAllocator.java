@@ -10,8 +10,8 @@ import org.forward4j.allocator.QueryAllocator;
 import org.forward4j.plugin.InvalidDataException;
 
 /**
- * Neyman allocation {@code A_i ∝ sigma_i} (method.md §3.1) with sigma_i the square root of an exponential moving
- * average of the variances observed for data point i on its previous visits (method.md §3.3).
+ * Neyman allocation {@code A_i ∝ sigma_i} (docs/method.md §3.1) with sigma_i the square root of an exponential moving
+ * average of the variances observed for data point i on its previous visits (docs/method.md §3.3).
  *
  * <p>Computed in {@link CanonicalOrder}, so a permuted batch gets the permuted allocation. Deterministic: it
  * uses no randomness beyond the tie-breaking of {@link Allocations#proportional}.

@@ -7,8 +7,8 @@ import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.Settings;
 
 /**
- * Provides {@code neyman}: the closed-form allocation of method.md §3.1 with sigma_i estimated per data point
- * from its previous statistics (method.md §3.3): {@code A_i ∝ sigma_i}, {@code sigma_i = sqrt(EMA of v_i)}.
+ * Provides {@code neyman}: the closed-form allocation of docs/method.md §3.1 with sigma_i estimated per data point
+ * from its previous statistics (docs/method.md §3.3): {@code A_i ∝ sigma_i}, {@code sigma_i = sqrt(EMA of v_i)}.
  *
  * <p>Settings (all optional):
  * <ul>
@@ -18,7 +18,7 @@ import org.forward4j.plugin.Settings;
  *       mean sigma, so a point whose variance was once measured near zero is not starved.</li>
  * </ul>
  * Points never observed get the mean sigma of the batch's observed points; when no point of the batch has been
- * observed, the proxies are used as sigma if they are all positive (a loss; method.md §3.2's premise that noise
+ * observed, the proxies are used as sigma if they are all positive (a loss; docs/method.md §3.2's premise that noise
  * grows with the loss), otherwise the allocation is uniform.
  * Learned state for checkpoints: {@code point-ids} and {@code variance-ema}, one entry per observed point.
  */
@@ -45,7 +45,7 @@ public final class NeymanQueryAllocatorProvider implements QueryAllocatorProvide
 
     @Override
     public String description() {
-        return "Neyman allocation A_i ∝ sigma_i from each point's moving-average variance (method.md §3.3)";
+        return "Neyman allocation A_i ∝ sigma_i from each point's moving-average variance (docs/method.md §3.3)";
     }
 
     @Override

@@ -12,12 +12,12 @@ import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.InvalidDataException;
 
 /**
- * The reparameterised allocator of method.md §3.2 (FLOPS, Ren et al., ICLR 2025).
+ * The reparameterised allocator of docs/method.md §3.2 (FLOPS, Ren et al., ICLR 2025).
  *
  * <p>Each step it standardises the proxies within the batch (z-scores, so the four learned scalars are
  * scale-free), samples {@code xi ~ N(mu, K)} with {@code mu_i = a z_i + b} and
  * {@code K_ij = s^2 exp(-(z_i - z_j)^2 / (2 l^2)) + jitter delta_ij}, and allocates {@code D max(xi, 0) / sum}
- * integerised by {@link Allocations#proportional} (method.md §3.4). {@link #observe} scores the sampled
+ * integerised by {@link Allocations#proportional} (docs/method.md §3.4). {@link #observe} scores the sampled
  * allocation by {@code J = sum_i v_i / A_i} normalised by the uniform allocation's value, and moves
  * {@code Phi = (a, b, log s, log l)} by the likelihood-ratio step
  * {@code Phi <- Phi - beta (J - c) g / (1 + max_k |g_k|)} with {@code g = grad_Phi log N(xi; mu, K)} and the

@@ -7,7 +7,7 @@ import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.Settings;
 
 /**
- * Provides {@code optimal}: the paper's reparameterised allocator (method.md §3.2), which samples allocations
+ * Provides {@code optimal}: the paper's reparameterised allocator (docs/method.md §3.2), which samples allocations
  * from a Gaussian over the batch with four learned scalars Phi = (a, b, log s, log l) and learns Phi online from
  * the per-point variances the estimator reports.
  *
@@ -45,7 +45,7 @@ public final class OptimalQueryAllocatorProvider implements QueryAllocatorProvid
 
     @Override
     public String description() {
-        return "learned reparameterised allocation (FLOPS, method.md §3.2): Gaussian over the batch with four "
+        return "learned reparameterised allocation (FLOPS, docs/method.md §3.2): Gaussian over the batch with four "
                 + "scalars trained from per-point variances";
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Properties every allocator must have on many random requests (method.md §1, §3.4): exact sum, bounds,
+ * Properties every allocator must have on many random requests (docs/method.md §1, §3.4): exact sum, bounds,
  * determinism for a seed, invariance to the order of the batch, and sane behaviour on degenerate proxies.
  * The learning allocators also observe synthetic statistics after every step, so the properties are checked
  * on learned states, not only on the initial one.

@@ -11,7 +11,7 @@ import org.forward4j.allocator.QueryAllocator;
 import org.forward4j.plugin.Settings;
 import org.junit.jupiter.api.Test;
 
-/** {@code neyman} (method.md §3.3) against the relaxed optimum of method.md §3.1 on batches with known sigma_i. */
+/** {@code neyman} (docs/method.md §3.3) against the relaxed optimum of docs/method.md §3.1 on batches with known sigma_i. */
 class NeymanQueryAllocatorTest {
 
     private static final long SEED = 77L;

@@ -9,7 +9,7 @@ import org.forward4j.allocator.PointStatistics;
 import org.junit.jupiter.api.Test;
 
 /**
- * method.md §3.5 on synthetic batches with known sigma_i: B = 64, D = 512 (8 draws per point), a fresh batch
+ * docs/method.md §3.5 on synthetic batches with known sigma_i: B = 64, D = 512 (8 draws per point), a fresh batch
  * every step with proxies lambda_i uniform in [0.1, 3] and sigma_i = 0.1 + lambda_i (times lognormal noise in
  * the noisy-proxy case). The estimator is simulated exactly: point i's observed per-draw variance is the mean of
  * squares of A_i draws of N(0, sigma_i^2), an unbiased noisy estimate of sigma_i^2. After 2,000 steps the learned

@@ -394,7 +394,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
 
     /**
      * The rows {@code from..to-1} of an activation plan: their forward pass, and what assembling their
-     * likelihood-ratio terms needs (method.md §2): each layer's scaled noise {@code sigma * sign_r * eps_{r,l}}
+     * likelihood-ratio terms needs (docs/method.md §2): each layer's scaled noise {@code sigma * sign_r * eps_{r,l}}
      * and the inputs of the layers after the first. The first layer's input is the data row itself, shared by
      * every query of a point, so it is not kept: its weight term {@code sum_r c_r eps_r x_{row(r)}^T} is assembled
      * as {@code sum_u (sum_{r: row(r) = u} c_r eps_r) x_u^T}, one product over the chunk's distinct data rows

@@ -34,7 +34,7 @@ import org.forward4j.plugin.Settings;
 /**
  * Command-line check of the {@code opencl} backend on this machine's device: a parity check against the plain-Java
  * reference, then a throughput table that reports every path as a fraction of a plain, unperturbed forward of the
- * same rows on the same device (method.md §6). {@code gpu-check.sh} runs it.
+ * same rows on the same device (docs/method.md §6). {@code gpu-check.sh} runs it.
  *
  * <p>Options (all optional): {@code --shape 784-1024-1024-10} {@code --activation relu} {@code --batch 256}
  * {@code --queries 16} {@code --sigma 0.01} {@code --seconds 3} (measuring time per path)

@@ -17,7 +17,7 @@ import org.forward4j.plugin.BackendUnavailableException;
 import org.forward4j.plugin.InvalidDataException;
 
 /**
- * Runs the plans of a {@link NetworkObjective} on one OpenCL device (method.md §2, §5, §6).
+ * Runs the plans of a {@link NetworkObjective} on one OpenCL device (docs/method.md §2, §5, §6).
  *
  * <p>Rows are processed in chunks of at most {@code chunkRows} (padded to the 64-row tile). A chunk's launches:
  * the weights ({@link NetworkKernel#PASS_COPY} of theta, or {@link NetworkKernel#PASS_PERTURB} building
@@ -237,7 +237,7 @@ final class NetworkEvaluator implements QueryEvaluator {
 
     /**
      * Plain, unperturbed forward losses of the rows on the device: the same tiled kernels with the noise
-     * generation switched off (not a plan with a tiny sigma). This is the physical limit method.md §6 compares
+     * generation switched off (not a plan with a tiny sigma). This is the physical limit docs/method.md §6 compares
      * every throughput with.
      *
      * @param theta the parameters

@@ -11,7 +11,7 @@ import com.aparapi.Kernel;
  * method-local arrays (the per-work-item arrays are {@code @PrivateMemorySpace} fields), no long locals without
  * debug information (the build compiles with {@code -g}), only uniform branches around barriers.
  *
- * <p>Routines (method.md §5, §6):
+ * <p>Routines (docs/method.md §5, §6):
  * <ul>
  *   <li>{@link #PASS_FORWARD}: one dense layer {@code v = W x + b + sigma_r eps_r} for a 64-row x 64-output tile per
  *       work-group of 16 x 16 items, each item owning a 4 x 4 register block; the 64 x 16 input and weight slices go

@@ -11,7 +11,7 @@ import org.forward4j.plugin.Settings;
 /**
  * Provides {@code opencl}: query plans of native networks run as fused Aparapi/OpenCL kernels on a GPU (or any
  * OpenCL 1.2 device, such as PoCL on the CPU), with the perturbation noise generated inside the kernels from the
- * Philox streams of method.md §5. Black-box objectives are evaluated on the host.
+ * Philox streams of docs/method.md §5. Black-box objectives are evaluated on the host.
  *
  * <p>Settings:
  * <ul>

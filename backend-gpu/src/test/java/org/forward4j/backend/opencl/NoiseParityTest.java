@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The OpenCL noise generator draws the same Philox words as {@link NoiseStream} bit for bit, and the same Gaussians
- * to within 1e-6 (float transcendental functions on the device, double on the host; method.md §5).
+ * to within 1e-6 (float transcendental functions on the device, double on the host; docs/method.md §5).
  */
 class NoiseParityTest {
 

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.forward4j.core.train.EvalRecord;
 
 /**
- * The statistics of an allocator comparison (method.md §3.5): smoothed accuracy curves, queries to reach a target,
+ * The statistics of an allocator comparison (docs/method.md §3.5): smoothed accuracy curves, queries to reach a target,
  * and the query saving against uniform measured the way the FLOPS paper states it: the allocator trains with
  * budget N, uniform with up to k N; the target is the smoothed accuracy the allocator reaches at N; the saving is
  * {@code 1 - (queries the allocator needs to first reach it) / (queries uniform needs)}.

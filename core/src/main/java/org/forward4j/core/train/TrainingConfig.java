@@ -42,7 +42,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
                              boolean pilotInEstimate, int evalEvery, NonFinitePolicy nonFinite, int trainLimit,
                              int testLimit, boolean progress, int checkpointEvery) {
 
-    /** Where allocators get the per-point proxy lambda_i (method.md §3.2). */
+    /** Where allocators get the per-point proxy lambda_i (docs/method.md §3.2). */
     public enum Proxy {
         /** A pilot round of one draw per point whose queries are part of the estimate (the default). */
         PILOT,

@@ -16,7 +16,7 @@ import org.forward4j.plugin.PluginContractException;
 import org.forward4j.plugin.Settings;
 
 /**
- * The draws of one step of a weight-perturbation estimator (method.md §2, §4), the bookkeeping every such
+ * The draws of one step of a weight-perturbation estimator (docs/method.md §2, §4), the bookkeeping every such
  * estimator shares. Point i's draws are numbered j = 0, 1, ... across the rounds of the step; draw j perturbs along
  * direction {@link DirectionMode#direction(int, int)}, the stream of that number under the step's noise key,
  * tensor 0 (the {@link WeightPlan} layout). An {@link org.forward4j.estimator.EstimationStep} runs each round as:
@@ -32,7 +32,7 @@ import org.forward4j.plugin.Settings;
  * <p>and {@link #finish()} assembles the batch estimate {@code g = (1/B) sum_i (1/A_i) sum_j c_ij z_ij}, where
  * A_i counts point i's included draws and c_ij is the recorded coefficient of the regenerated stream z_ij (p_ij
  * itself when the perturbation direction is the stream, as for SPSA and Gaussian RGE). Only scalars are kept: each
- * direction is regenerated once at the end (method.md §5), so a step holds O(draws) scalars and O(d) floats; a last
+ * direction is regenerated once at the end (docs/method.md §5), so a step holds O(draws) scalars and O(d) floats; a last
  * round run by {@link #evaluateLast} has its terms added while the backend holds the directions instead.
  * Instances are single-use and not thread-safe, like the step that owns them.
  */
@@ -271,7 +271,7 @@ public final class DirectionDraws {
     /**
      * Evaluates the step's last round and adds its terms {@code w_j z_j} to the estimate while the backend holds
      * each direction ({@link org.forward4j.estimator.StreamingQueryEvaluator#evaluateAndCombine}), so its directions are
-     * generated once instead of twice (method.md §5). The caller records every draw of the round from the returned
+     * generated once instead of twice (docs/method.md §5). The caller records every draw of the round from the returned
      * losses as after {@link #evaluate}, then calls {@link #finish()}, which regenerates only earlier rounds'
      * directions. No round may follow.
      *
@@ -344,7 +344,7 @@ public final class DirectionDraws {
      * @param coefficient c_ij, what multiplies the draw's regenerated stream z_ij in its estimate c_ij z_ij
      * @param projection p_ij, the projected difference whose mean square gives the variance statistic
      * @param loss the draw's loss, averaged into the point's {@linkplain #meanLosses() mean loss}
-     * @param include whether the draw enters the gradient estimate (false leaves a pilot out, method.md §3.2)
+     * @param include whether the draw enters the gradient estimate (false leaves a pilot out, docs/method.md §3.2)
      * @throws IndexOutOfBoundsException if {@code point} is not a batch position
      * @throws IllegalStateException if the step is finished or the point has no planned draw left
      */
@@ -359,7 +359,7 @@ public final class DirectionDraws {
     }
 
     /**
-     * Each point's mean recorded loss over all its draws, included or not: a proxy lambda_i (method.md §3.2).
+     * Each point's mean recorded loss over all its draws, included or not: a proxy lambda_i (docs/method.md §3.2).
      *
      * @return one value per point; NaN for a point without draws
      */
@@ -376,7 +376,7 @@ public final class DirectionDraws {
      * the included draws, each direction regenerated once (shared directions sum their weights over the points
      * first); a point without included draws contributes nothing (its 1/B share stays zero). Per point it
      * reports A_i, {@code v_i = d * mean_j p_ij^2} over the included draws (an estimate of {@code E|p z|^2}, the
-     * per-draw variance of method.md §3.2 up to the |g_i|^2 term every draw shares, since |z|^2 is or concentrates
+     * per-draw variance of docs/method.md §3.2 up to the |g_i|^2 term every draw shares, since |z|^2 is or concentrates
      * at d; 0 without included draws), the mean loss of {@link #meanLosses()} and every query evaluated.
      *
      * @return the estimate
@@ -442,7 +442,7 @@ public final class DirectionDraws {
     static final int ASSEMBLY_BLOCK = 1 << 16;
 
     /**
-     * {@code gradient += sum_k weights[k] z_{directions[k]}}, regenerating each direction (method.md §5). The
+     * {@code gradient += sum_k weights[k] z_{directions[k]}}, regenerating each direction (docs/method.md §5). The
      * parameter vector is cut into fixed blocks of {@value #ASSEMBLY_BLOCK} elements assembled in parallel on the
      * common fork-join pool; within a block the directions are added in list order, so every element sees the
      * same additions in the same order as a serial pass: the result has the same bits for any number of cores.

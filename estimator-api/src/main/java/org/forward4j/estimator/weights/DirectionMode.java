@@ -5,19 +5,19 @@ import org.forward4j.plugin.Settings;
 
 /**
  * How the draws of a weight-perturbation estimator are turned into direction numbers, the {@code draw} of their
- * {@link org.forward4j.noise.NoiseStream} (method.md §2, direction sharing). Estimators expose it as the setting
+ * {@link org.forward4j.noise.NoiseStream} (docs/method.md §2, direction sharing). Estimators expose it as the setting
  * {@value #SETTING}, written {@code shared} and {@code per-point} ({@link org.forward4j.plugin.Settings#kebab}),
  * and the limits below are reported in those terms.
  */
 public enum DirectionMode {
     /**
      * Draw j of every point uses direction j: one perturbed parameter vector evaluates all points that have a
-     * j-th draw (one GEMM on native backends, method.md §6), but per-point estimates are correlated.
+     * j-th draw (one GEMM on native backends, docs/method.md §6), but per-point estimates are correlated.
      */
     SHARED,
     /**
      * Draw j of point i uses direction {@link NoiseStream#pointStream NoiseStream.pointStream(i, j)}: independent per-point estimates (what a non-uniform
-     * allocator needs, method.md §3.1) at the price of one perturbed evaluation per query.
+     * allocator needs, docs/method.md §3.1) at the price of one perturbed evaluation per query.
      */
     PER_POINT;
 

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The scalars one point's draws produced during a step. Directions are regenerated from their number when the
- * estimate is assembled, never kept (method.md §5), so a step holds O(draws) scalars and O(d) floats.
+ * estimate is assembled, never kept (docs/method.md §5), so a step holds O(draws) scalars and O(d) floats.
  */
 final class DrawLog {
     private double[] coefficients = new double[4];

@@ -1,5 +1,5 @@
 /**
- * Support for weight-perturbation gradient estimators (method.md §2: SPSA, RGE and the like), which perturb the
+ * Support for weight-perturbation gradient estimators (docs/method.md §2: SPSA, RGE and the like), which perturb the
  * flat parameter vector along regenerated random directions through
  * {@link org.forward4j.estimator.WeightPlan}s.
  *
@@ -10,7 +10,7 @@
  * independent per point), and {@link org.forward4j.estimator.weights.DirectionDraws} holds one step's draws:
  * it plans each round's directions, runs and counts the plan, records the scalars of every draw and assembles
  * {@code g = (1/B) sum_i (1/A_i) sum_j p_ij z_ij}, regenerating each direction instead of storing it
- * (method.md §5). The built-in {@code spsa} and {@code rge} estimators are written on it; a third-party
+ * (docs/method.md §5). The built-in {@code spsa} and {@code rge} estimators are written on it; a third-party
  * weight-perturbation estimator may be too.
  */
 package org.forward4j.estimator.weights;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Round planning, query accounting, recording and the assembly of g (method.md §2, §4, §5). */
+/** Round planning, query accounting, recording and the assembly of g (docs/method.md §2, §4, §5). */
 class DirectionDrawsTest {
 
     private static final int D = 5;

@@ -8,7 +8,7 @@ import java.util.Set;
 import org.forward4j.plugin.Settings;
 import org.junit.jupiter.api.Test;
 
-/** Direction numbering and its limits (method.md §2, direction sharing). */
+/** Direction numbering and its limits (docs/method.md §2, direction sharing). */
 class DirectionModeTest {
 
     @Test

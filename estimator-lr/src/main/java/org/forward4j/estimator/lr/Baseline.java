@@ -1,7 +1,7 @@
 package org.forward4j.estimator.lr;
 
 /**
- * The loss baseline subtracted before the likelihood-ratio weighting (method.md §2, variance reduction). Any
+ * The loss baseline subtracted before the likelihood-ratio weighting (docs/method.md §2, variance reduction). Any
  * baseline that is independent of a draw's own noise keeps that draw's term unbiased, because the score
  * {@code eps / s} has mean zero.
  */

@@ -42,7 +42,7 @@ import org.forward4j.plugin.InvalidConfigurationException;
  * eps, and subtracting it would bias the term. With pairs the baseline cancels exactly in the first layer and the
  * biases (both queries see the same input), and still matters in deeper layers, whose inputs differ between
  * {@code +eps} and {@code -eps} paths. (When allocations depend on the pilot, the number of other draws does too;
- * this is the pilot bias of method.md §3.2 and is left to the {@code includeInEstimate} choice.)
+ * this is the pilot bias of docs/method.md §3.2 and is left to the {@code includeInEstimate} choice.)
  *
  * <p><b>Per-draw variance v_i.</b> The per-draw term's squared norm is about
  * {@code p^2 / s^2 * sum_l |eps_l|^2 (1 + |x_l|^2)}, with p the draw's effective loss weight (pair:

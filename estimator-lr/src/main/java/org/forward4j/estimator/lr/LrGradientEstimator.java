@@ -12,10 +12,10 @@ import org.forward4j.plugin.InvalidDataException;
 import org.forward4j.plugin.UnsupportedCapabilityException;
 
 /**
- * Likelihood-ratio gradients with activation noise (method.md §2, "LR"). Every layer's pre-activation of a query
+ * Likelihood-ratio gradients with activation noise (docs/method.md §2, "LR"). Every layer's pre-activation of a query
  * gets {@code s * eps}, and {@code grad_W E[L] = E[L * (eps / s) x^T]}, {@code grad_b E[L] = E[L * eps / s]}: the
  * gradient of the smoothed loss {@code E[L(v + s eps)]}, assembled from losses alone. All queries of a round share
- * the weights, so a backend evaluates them as one batched forward pass (method.md §6).
+ * the weights, so a backend evaluates them as one batched forward pass (docs/method.md §6).
  *
  * <p>Holds the noise scale between steps (learned when {@code learn-sigma} is on); used from one thread.
  */
@@ -49,7 +49,7 @@ final class LrGradientEstimator implements GradientEstimator {
         return new EstimatorCost(antithetic ? 2 : 1, 0);
     }
 
-    /** Noise is drawn per query row, never shared between points (method.md §2, direction sharing). */
+    /** Noise is drawn per query row, never shared between points (docs/method.md §2, direction sharing). */
     @Override
     public boolean independentPerPoint() {
         return true;
@@ -116,7 +116,7 @@ final class LrGradientEstimator implements GradientEstimator {
     }
 
     /**
-     * One gradient step on log s (method.md §2, learnable log s), clamped to the allowed range so that a noisy
+     * One gradient step on log s (docs/method.md §2, learnable log s), clamped to the allowed range so that a noisy
      * step can neither switch the noise off nor let it swamp the model. A non-finite gradient (from a non-finite
      * loss) leaves s unchanged.
      *

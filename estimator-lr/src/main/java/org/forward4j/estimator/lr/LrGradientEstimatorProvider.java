@@ -7,7 +7,7 @@ import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.Settings;
 
 /**
- * Provides {@code lr}: the likelihood-ratio estimator with activation noise (method.md §2, "LR").
+ * Provides {@code lr}: the likelihood-ratio estimator with activation noise (docs/method.md §2, "LR").
  *
  * <p>Settings (all optional):
  * <ul>

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The learnable noise scale (method.md §2, "learnable log s") and the estimator's saved state. */
+/** The learnable noise scale (docs/method.md §2, "learnable log s") and the estimator's saved state. */
 class LrLearnSigmaTest {
 
     static final long SEED = 31337L;

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The mean of many seeded estimates matches the gradient of the smoothed batch-mean loss (method.md §2, LR),
+ * The mean of many seeded estimates matches the gradient of the smoothed batch-mean loss (docs/method.md §2, LR),
  * per coordinate within 4 combined standard errors.
  *
  * <p>LR estimates {@code grad E[L(v + s eps)]}, which differs from the clean gradient by O(s^2). Rather than

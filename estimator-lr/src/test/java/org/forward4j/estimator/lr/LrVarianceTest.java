@@ -101,7 +101,7 @@ class LrVarianceTest {
         // With the loo baseline a single draw already removes the loss level; to leading order in s a pair's term
         // (L+ - L-)/2 eps/s has the variance of one single draw, but costs two queries. A pairs against 2A single
         // draws (variance inflated by 2A/(2A-1), see above) predicts a ratio (2A-1)/A = 1.5 for A = 2: pairing is
-        // worse here, its value is the pilot (method.md §3.2), not the variance.
+        // worse here, its value is the pilot (docs/method.md §3.2), not the variance.
         double[] loo = ratio(run(true, "loo", 2), run(false, "loo", 4));
         System.out.printf("lr antithetic vs single at equal queries, baseline=loo: ratio %.3f +- %.3f "
                 + "(predicted 1.5)%n", loo[0], loo[1]);

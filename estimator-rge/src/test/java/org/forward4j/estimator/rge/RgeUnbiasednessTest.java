@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The RGE batch estimate is unbiased up to O(m^2) (method.md §2). Expanding the forward difference,
+ * The RGE batch estimate is unbiased up to O(m^2) (docs/method.md §2). Expanding the forward difference,
  * p = u^T grad l + (m/2) u^T H u + (m^2/6) D^3 l[u,u,u] + ..., so E[p u] = g + (m/2) E[u (u^T H u)] + O(m^2), and
  * the middle term is an odd moment of a symmetric u (Gaussian or sphere), hence zero: on the quadratic the
  * estimate is exactly unbiased, on the smooth function the bias is about m^2 d^2 / 6 ~ 1e-5, below 1% of the

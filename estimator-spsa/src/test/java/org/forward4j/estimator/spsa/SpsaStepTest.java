@@ -140,7 +140,7 @@ class SpsaStepTest {
     /**
      * The gradient of {@code estimate(directions, SEED, 5)} as the estimator computed it before its bookkeeping
      * moved to {@link org.forward4j.estimator.weights}: direction numbering, query order and assembly are part of
-     * what a seed reproduces (method.md §5), so a change must show here.
+     * what a seed reproduces (docs/method.md §5), so a change must show here.
      */
     private static final Map<String, float[]> RECORDED = Map.of(
             "shared",

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The SPSA batch estimate is unbiased (method.md §2). On the quadratic, p = z^T grad l_i exactly (the symmetric
+ * The SPSA batch estimate is unbiased (docs/method.md §2). On the quadratic, p = z^T grad l_i exactly (the symmetric
  * difference cancels the curvature term), so E[p z] = E[z z^T] g = g for Gaussian and Rademacher z; on the smooth
  * function the bias is O(s^2 * third derivatives), about 1e-7 here. Float32 rounding of theta + s z perturbs each
  * p by at most a relative 2^-24 |theta| / (s |z|) ~ 1e-4, far below the 4-SE bounds (about 3% of |g|).
