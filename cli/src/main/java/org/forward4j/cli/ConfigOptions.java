@@ -68,8 +68,13 @@ public final class ConfigOptions {
     @Option(names = "--eval-every", description = "evaluate every N steps (default: once per epoch)")
     Integer evalEvery;
 
-    @Option(names = "--no-progress", description = "no progress bar")
+    @Option(names = "--no-progress", description = "no progress bar (there is none anyway when stderr is not a "
+            + "terminal)")
     boolean noProgress;
+
+    @Option(names = "--scale", description = "feature scaling, fitted on the training split: none (default: the data "
+            + "as loaded), minmax or standard")
+    String scale;
 
     @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
             description = "any setting, e.g. -D estimator.scale=1e-3 -D allocator.beta=0.2 -D proxy=clean")
@@ -97,6 +102,7 @@ public final class ConfigOptions {
         put(m, "train-limit", trainLimit);
         put(m, "test-limit", testLimit);
         put(m, "eval-every", evalEvery);
+        put(m, "scale", scale);
         if (noProgress) {
             m.put("progress", "false");
         }

@@ -141,6 +141,11 @@ public final class ConsoleProgress implements TrainingListener {
         }
     }
 
+    /** Takes the bar off the screen (after a failure too, so an error line never follows a half-drawn bar). */
+    void close() {
+        closeBar();
+    }
+
     /**
      * Skipped steps over the whole run.
      *

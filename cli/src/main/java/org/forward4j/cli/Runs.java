@@ -1,6 +1,11 @@
 package org.forward4j.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.forward4j.core.Forward4j;
 import org.forward4j.core.model.Mlp;
@@ -10,6 +15,7 @@ import org.forward4j.core.train.TrainingListener;
 import org.forward4j.core.train.TrainingResult;
 import org.forward4j.datasets.Dataset;
 import org.forward4j.datasets.DatasetSplit;
+import org.forward4j.datasets.FeatureScaler;
 import org.forward4j.datasets.Datasets;
 import org.forward4j.estimator.Activation;
 import org.forward4j.estimator.DenseNetwork;
@@ -25,12 +31,13 @@ public final class Runs {
     /**
      * The engine for a set of overrides on top of the standard sources.
      *
+     * @param base a builder (with the application's plugin class loader)
      * @param configFile a properties file or null
      * @param overrides keys without prefix
      * @return the assembled engine
      */
-    public static Forward4j engine(Path configFile, Map<String, String> overrides) {
-        Forward4j.Builder b = Forward4j.builder().setAll(overrides);
+    public static Forward4j engine(Forward4j.Builder base, Path configFile, Map<String, String> overrides) {
+        Forward4j.Builder b = base.setAll(overrides);
         if (configFile != null) {
             b.configFile(configFile);
         }
@@ -38,16 +45,49 @@ public final class Runs {
     }
 
     /**
-     * Loads the configured dataset (with limits applied).
+     * A dataset ready for training, and what the run records about it.
+     *
+     * @param split the (limited, scaled) data
+     * @param info spec, sizes, scaling and warnings, for result.json
+     * @param warnings what looks wrong with the data, already printed
+     */
+    public record Data(DatasetSplit split, Map<String, Object> info, List<String> warnings) {
+    }
+
+    /**
+     * Loads the configured dataset, applies the limits and the configured feature scaling (fitted on the training
+     * split), and prints warnings about the labels and a hint when the features look unscaled.
      *
      * @param t the training config
-     * @return the split
+     * @param err where warnings go
+     * @return the data
      */
-    public static DatasetSplit data(TrainingConfig t) {
+    public static Data data(TrainingConfig t, PrintStream err) {
         DatasetSplit split = Datasets.load(t.dataset());
         int maxTrain = t.trainLimit() == 0 ? Integer.MAX_VALUE : t.trainLimit();
         int maxTest = t.testLimit() == 0 ? Integer.MAX_VALUE : t.testLimit();
-        return split.limit(maxTrain, maxTest);
+        split = split.limit(maxTrain, maxTest);
+        List<String> warnings = new ArrayList<>(split.warnings());
+        FeatureScaler.Method method = FeatureScaler.Method.valueOf(t.scale().name());
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("dataset", t.dataset());
+        info.put("trainRows", split.train().rows());
+        info.put("testRows", split.test().rows());
+        info.put("features", split.train().cols());
+        info.put("classes", split.train().classes());
+        info.put("scaling", FeatureScaler.describe(method, split.train()));
+        if (method == FeatureScaler.Method.NONE) {
+            float[] range = FeatureScaler.range(split.train());
+            if (range[0] < -10f || range[1] > 10f) {
+                warnings.add(String.format(Locale.ROOT, "features range from %s to %s and are used as they are "
+                        + "(scale=none); if that is not intended, train with --scale minmax or --scale standard "
+                        + "(fitted on the training split)", range[0], range[1]));
+            }
+        }
+        split = FeatureScaler.apply(method, split);
+        info.put("warnings", warnings);
+        warnings.forEach(w -> err.println("warning: " + w));
+        return new Data(split, info, List.copyOf(warnings));
     }
 
     /**

@@ -22,7 +22,7 @@ class ReproducibilityTest {
             o.put(extraKey, extraValue);
         }
         Forward4j f4j = Forward4j.builder().setAll(o).build();
-        DatasetSplit split = Runs.data(f4j.training());
+        DatasetSplit split = Runs.data(f4j.training(), System.err).split();
         TrainingResult r = Runs.train(f4j, split, null);
         assertThat(r.steps()).isEqualTo(30);
         return r.parameters();

@@ -70,17 +70,31 @@ public final class Forward4j {
         this.allocators = allocators;
         this.estimators = estimators;
         this.backends = backends;
-        this.training = TrainingConfig.from(config);
+        // every problem of the configuration at once: training keys, plugin names, plugin and backend settings
         List<Forward4jException> problems = new ArrayList<>();
-        attempt(problems, () -> allocators.get(training.allocator()));
-        attempt(problems, () -> estimators.get(training.estimator()));
-        String[] chosen = {training.backend()};
-        attempt(problems, () -> chosen[0] = resolveBackend(training.backend()));
+        TrainingConfig[] t = {null};
+        attempt(problems, () -> t[0] = TrainingConfig.from(config));
+        this.training = t[0];
+        String allocator = TrainingConfig.pluginName(config, "allocator");
+        String estimator = TrainingConfig.pluginName(config, "estimator");
+        String backend = TrainingConfig.pluginName(config, "backend");
+        boolean[] named = {true, true};
+        attempt(problems, () -> allocators.get(allocator), () -> named[0] = false);
+        attempt(problems, () -> estimators.get(estimator), () -> named[1] = false);
+        String[] chosen = {backend};
+        boolean[] backendOk = {true};
+        attempt(problems, () -> chosen[0] = resolveBackend(backend), () -> backendOk[0] = false);
         this.backendName = chosen[0];
-        if (problems.isEmpty()) {
-            // build the selected plugins once so that a typo in their settings fails now, before any data is loaded
-            attempt(problems, this::newAllocator);
-            attempt(problems, this::newEstimator);
+        // build the selected plugins once so that a typo in their settings fails now, before any data is loaded
+        if (named[0]) {
+            attempt(problems, () -> create(allocators, allocator, "allocator."));
+        }
+        if (named[1]) {
+            attempt(problems, () -> create(estimators, estimator, "estimator."));
+        }
+        if (backendOk[0]) {
+            attempt(problems, () -> backends.get(backendName)
+                    .validate(config.withPrefix(ConfigSources.PREFIX + "backend.")));
         }
         if (problems.size() == 1) {
             throw problems.get(0);
@@ -96,12 +110,17 @@ public final class Forward4j {
         }
     }
 
-    private static void attempt(List<Forward4jException> problems, Runnable r) {
+    private static void attempt(List<Forward4jException> problems, Runnable r, Runnable onFailure) {
         try {
             r.run();
         } catch (Forward4jException e) {
             problems.add(e);
+            onFailure.run();
         }
+    }
+
+    private static void attempt(List<Forward4jException> problems, Runnable r) {
+        attempt(problems, r, () -> { });
     }
 
     /**
@@ -174,7 +193,7 @@ public final class Forward4j {
      * @return the allocator
      */
     public QueryAllocator newAllocator() {
-        return create(allocators, training.allocator(), "allocator.");
+        return create(allocators, training.allocator(), "allocator.").instance();
     }
 
     /**
@@ -183,7 +202,7 @@ public final class Forward4j {
      * @return the estimator
      */
     public GradientEstimator newEstimator() {
-        return create(estimators, training.estimator(), "estimator.");
+        return create(estimators, training.estimator(), "estimator.").instance();
     }
 
     /**
@@ -192,7 +211,7 @@ public final class Forward4j {
      * @return the backend
      */
     public Backend newBackend() {
-        return create(backends, backendName, "backend.");
+        return create(backends, backendName, "backend.").instance();
     }
 
     /**
@@ -218,20 +237,28 @@ public final class Forward4j {
         QueryAllocatorProvider ap = allocators.get(training.allocator());
         BackendProvider bp = backends.get(backendName);
         checkCombination(ep, bp, train);
-        GradientEstimator estimator = newEstimator();
+        Created<GradientEstimator> estimatorMade = create(estimators, training.estimator(), "estimator.");
+        GradientEstimator estimator = estimatorMade.instance();
         boolean usesProxies = !ap.capabilities().contains(AllocatorCapability.IGNORES_PROXIES);
         if (usesProxies && !estimator.independentPerPoint()) {
             LOG.warn("Allocator '{}' with estimator '{}' in a shared-direction mode: per-point allocation needs "
                     + "independent per-point estimates (docs/method.md §2, §3.1) and may train worse than uniform "
                     + "here; use directions=per-point or the lr estimator", training.allocator(), training.estimator());
         }
+        Created<QueryAllocator> allocatorMade = create(allocators, training.allocator(), "allocator.");
+        Created<Backend> backendMade = create(backends, backendName, "backend.");
         Map<String, Object> provenance = new LinkedHashMap<>();
-        provenance.put("allocatorSettings", config.withPrefix("forward4j.allocator.").asMap());
-        provenance.put("estimatorSettings", config.withPrefix("forward4j.estimator.").asMap());
+        provenance.put("forward4j", Provenance.forward4j());
+        provenance.put("training", training.effective());
+        provenance.put("allocatorSettings", allocatorMade.effective());
+        provenance.put("estimatorSettings", estimatorMade.effective());
+        provenance.put("backendSettings", backendMade.effective());
         provenance.put("backendName", backendName);
-        Trainer.Components c = new Trainer.Components(estimator, training.estimator(), newAllocator(),
+        provenance.put("plugins", Map.of("allocator", Provenance.of(ap), "estimator", Provenance.of(ep),
+                "backend", Provenance.of(bp)));
+        Trainer.Components c = new Trainer.Components(estimator, training.estimator(), allocatorMade.instance(),
                 training.allocator(), usesProxies, ap.capabilities().contains(AllocatorCapability.LEARNS_FROM_STATISTICS),
-                newBackend(), provenance);
+                backendMade.instance(), provenance);
         return new Trainer(training, c, train, test, initialParameters);
     }
 
@@ -299,11 +326,16 @@ public final class Forward4j {
         return out;
     }
 
-    private <T, P extends PluginProvider<T>> T create(PluginRegistry<P> registry, String name, String prefix) {
+    /** A plugin instance and the settings it was created with, defaults included. */
+    private record Created<T>(T instance, Map<String, String> effective) {
+    }
+
+    private <T, P extends PluginProvider<T>> Created<T> create(PluginRegistry<P> registry, String name,
+                                                               String prefix) {
         P p = registry.get(name);
         Settings own = config.withPrefix(ConfigSources.PREFIX + prefix);
         try {
-            return p.create(own);
+            return new Created<>(p.create(own), own.effective());
         } catch (Forward4jException e) {
             throw e;
         } catch (RuntimeException e) {

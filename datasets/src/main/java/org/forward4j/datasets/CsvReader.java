@@ -18,11 +18,10 @@ import org.forward4j.plugin.InvalidDataException;
  * <p>Header: the first non-blank line is a header, and skipped, when its first field is non-empty and not a
  * number; it must still have as many fields as the data rows.
  *
- * <p>Scale, decided once for both files together so train and test are scaled alike: when every feature value
- * is in {@code [0, 1]} the values are used as they are; when some value is above 1, every value must be an integer
- * in {@code 0..255} and all are divided by 255 (the layout of the common {@code mnist_train.csv}). Anything else,
- * a ragged row, a value that is not a plain decimal number (no NaN, Infinity or hex), a negative value or an
- * empty file throws {@link InvalidDataException} naming {@code file:line}. Classes: the largest label plus one.
+ * <p>Values are used exactly as written, whatever their range: the reader never rescales (feature scaling is an
+ * explicit choice, {@link FeatureScaler}, fitted on the training split). A ragged row, a value that is not a plain
+ * decimal number (no NaN, Infinity or hex) or too large for a float, a bad label or an empty file throws
+ * {@link InvalidDataException} naming {@code file:line}. Classes: the largest label plus one.
  */
 final class CsvReader {
 
@@ -42,12 +41,6 @@ final class CsvReader {
         int cols = -1;
         int colsLine;
         int maxLabel = -1;
-        /** Location of the first value above 1, or null. */
-        String firstAboveOne;
-        float firstAboveOneValue;
-        /** Location of the first value that is not an integer, or null. */
-        String firstFractional;
-        float firstFractionalValue;
 
         Table(String source) {
             this.source = source;
@@ -72,29 +65,13 @@ final class CsvReader {
             throw new InvalidDataException(te.source + ":" + te.colsLine + ": " + te.cols + " features per row, but "
                     + tr.source + ":" + tr.colsLine + " has " + tr.cols + "; train and test need the same columns");
         }
-        boolean bytes = tr.firstAboveOne != null || te.firstAboveOne != null;
-        if (bytes) {
-            Table above = tr.firstAboveOne != null ? tr : te;
-            Table frac = tr.firstFractional != null ? tr : te.firstFractional != null ? te : null;
-            if (frac != null) {
-                throw new InvalidDataException(frac.firstFractional + ": " + frac.firstFractionalValue
-                        + " is not an integer, but " + above.firstAboveOne + " holds " + above.firstAboveOneValue
-                        + " > 1; a CSV dataset holds either values in [0, 1] or integers 0..255 (divided by 255)");
-            }
-        }
         int classes = Math.max(tr.maxLabel, te.maxLabel) + 1;
-        return new DatasetSplit(toDataset(spec + "/train", tr, bytes, classes),
-                toDataset(spec + "/test", te, bytes, classes));
+        return new DatasetSplit(toDataset(spec + "/train", tr, classes), toDataset(spec + "/test", te, classes));
     }
 
-    private static Dataset toDataset(String name, Table t, boolean bytes, int classes) {
+    private static Dataset toDataset(String name, Table t, int classes) {
         float[] f = t.size == t.values.length ? t.values : Arrays.copyOf(t.values, t.size);
         t.values = null;
-        if (bytes) {
-            for (int i = 0; i < f.length; i++) {
-                f[i] = f[i] / 255f;
-            }
-        }
         int[] labels = t.rows == t.labels.length ? t.labels : Arrays.copyOf(t.labels, t.rows);
         return Dataset.owning(name, f, t.rows, t.cols, labels, classes);
     }
@@ -192,18 +169,9 @@ final class CsvReader {
                     throw new InvalidDataException(t.source + ":" + lineNo + ": field " + (field + 1) + " '"
                             + clip(line.substring(start, end).strip()) + "' is not a number");
                 }
-                if (v < 0f || v > 255f) {
+                if (Float.isInfinite(v)) {
                     throw new InvalidDataException(t.source + ":" + lineNo + ": field " + (field + 1) + " is "
-                            + clip(line.substring(start, end).strip())
-                            + ", outside [0, 1] (or 0..255 for byte-valued files)");
-                }
-                if (v > 1f && t.firstAboveOne == null) {
-                    t.firstAboveOne = t.source + ":" + lineNo + " field " + (field + 1);
-                    t.firstAboveOneValue = v;
-                }
-                if (v != (float) Math.rint(v) && t.firstFractional == null) {
-                    t.firstFractional = t.source + ":" + lineNo + " field " + (field + 1);
-                    t.firstFractionalValue = v;
+                            + clip(line.substring(start, end).strip()) + ", too large for a float");
                 }
                 t.values[t.size++] = v;
             }

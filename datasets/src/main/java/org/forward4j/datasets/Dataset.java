@@ -7,8 +7,8 @@ import org.forward4j.plugin.InvalidDataException;
 
 /**
  * An immutable labelled dataset for classification: {@code rows} feature vectors of length {@code cols}, stored
- * row-major in one {@code float[]}, each value in {@code [0, 1]} (images: byte / 255), and one label in
- * {@code [0, classes)} per row.
+ * row-major in one {@code float[]}, each value finite (images: byte / 255; CSV files: the values as written), and
+ * one label in {@code [0, classes)} per row. Scaling is an explicit, separate step ({@link FeatureScaler}).
  *
  * <p>The constructor validates everything and copies its arrays; the accessors that return arrays return fresh
  * copies, so no caller can change a dataset another caller holds. Copying all features of a large set costs
@@ -31,7 +31,7 @@ public final class Dataset {
      * Creates a dataset after validating it; the arrays are copied.
      *
      * @param name a non-blank name used in messages (for example {@code "mnist/train"})
-     * @param features row-major features of shape {@code [rows, cols]}, every value finite and in {@code [0, 1]}
+     * @param features row-major features of shape {@code [rows, cols]}, every value finite
      * @param rows number of rows, at least 1
      * @param cols number of features per row, at least 1
      * @param labels one label per row, each in {@code [0, classes)}
@@ -67,10 +67,9 @@ public final class Dataset {
         }
         for (int i = 0; i < features.length; i++) {
             float v = features[i];
-            // written so that NaN fails too
-            if (!(v >= 0f && v <= 1f)) {
+            if (!Float.isFinite(v)) {
                 throw new InvalidDataException("Dataset '" + name + "': feature " + (i % cols) + " of row " + (i / cols)
-                        + " is " + v + ", outside [0, 1]");
+                        + " is " + v + "; features must be finite numbers");
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -153,7 +152,7 @@ public final class Dataset {
      *
      * @param row the row, in {@code [0, rows)}
      * @param col the column, in {@code [0, cols)}
-     * @return the value, in {@code [0, 1]}
+     * @return the value
      * @throws IndexOutOfBoundsException if row or col is out of range
      */
     public float feature(int row, int col) {

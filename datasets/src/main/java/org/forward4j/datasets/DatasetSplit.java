@@ -42,4 +42,50 @@ public record DatasetSplit(Dataset train, Dataset test) {
         Dataset te = test.subset(maxTest);
         return tr == train && te == test ? this : new DatasetSplit(tr, te);
     }
+
+    /**
+     * What looks wrong with the labels without being invalid: a training set with one class (accuracy is then
+     * trivially 100%), labels that never occur below the largest one (the output layer is sized by the largest
+     * label, so a stray 65535 builds a 65,536-wide layer), or test labels the training set never shows.
+     *
+     * @return one message per finding, empty when all looks right
+     */
+    public java.util.List<String> warnings() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int[] counts = train.classCounts();
+        int present = 0;
+        int last = -1;
+        java.util.List<Integer> missing = new java.util.ArrayList<>();
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] > 0) {
+                present++;
+                last = c;
+            } else {
+                missing.add(c);
+            }
+        }
+        if (present == 1) {
+            out.add("the training set " + train.name() + " holds only label " + last + ": every prediction of that "
+                    + "class is right, so accuracy says nothing; check the label column");
+        }
+        if (!missing.isEmpty()) {
+            out.add("labels " + (missing.size() <= 10 ? missing.toString() : missing.subList(0, 10) + " and "
+                    + (missing.size() - 10) + " more") + " never occur in " + train.name() + ", but the largest label "
+                    + (counts.length - 1) + " makes the output layer " + counts.length + " wide (" + present
+                    + " classes present); remap the labels to 0.." + (present - 1) + " if they are not meant to be"
+                    + " class ids");
+        }
+        int[] testCounts = test.classCounts();
+        java.util.List<Integer> unseen = new java.util.ArrayList<>();
+        for (int c = 0; c < testCounts.length; c++) {
+            if (testCounts[c] > 0 && counts[c] == 0) {
+                unseen.add(c);
+            }
+        }
+        if (!unseen.isEmpty()) {
+            out.add("test labels " + (unseen.size() <= 10 ? unseen : unseen.subList(0, 10) + " ...")
+                    + " never occur in the training set: those rows cannot be learnt");
+        }
+        return out;
+    }
 }

@@ -25,8 +25,8 @@ import org.forward4j.plugin.InvalidDataException;
  * <tr><td>{@code idx:<dir>}</td><td>a directory with the four standard MNIST file names
  * ({@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte},
  * {@code t10k-labels-idx1-ubyte}), each plain or with {@code .gz}; classes = largest label + 1</td></tr>
- * <tr><td>{@code csv:<train.csv>,<test.csv>}</td><td>two CSV files, label first then features, values in
- * {@code [0, 1]} or integers {@code 0..255} (divided by 255), header optional; the paths must not contain commas
+ * <tr><td>{@code csv:<train.csv>,<test.csv>}</td><td>two CSV files, label first then features, values used
+ * exactly as written (scaling is {@link FeatureScaler}'s job), header optional; the paths must not contain commas
  * (format details in the module README)</td></tr>
  * </table>
  *

@@ -46,10 +46,10 @@ class DatasetTest {
     void rejectsInvalidContents() {
         assertThatThrownBy(() -> new Dataset("x", new float[] {0f, Float.NaN}, 1, 2, new int[] {0}, 1))
                 .isInstanceOf(InvalidDataException.class)
-                .hasMessage("Dataset 'x': feature 1 of row 0 is NaN, outside [0, 1]");
-        assertThatThrownBy(() -> new Dataset("x", new float[] {0f, 0f, 0f, 1.5f}, 2, 2, new int[] {0, 0}, 1))
-                .isInstanceOf(InvalidDataException.class)
-                .hasMessage("Dataset 'x': feature 1 of row 1 is 1.5, outside [0, 1]");
+                .hasMessage("Dataset 'x': feature 1 of row 0 is NaN; features must be finite numbers");
+        assertThatThrownBy(() -> new Dataset("x", new float[] {0f, 0f, 0f, Float.NEGATIVE_INFINITY}, 2, 2,
+                new int[] {0, 0}, 1)).isInstanceOf(InvalidDataException.class)
+                .hasMessage("Dataset 'x': feature 1 of row 1 is -Infinity; features must be finite numbers");
         assertThatThrownBy(() -> new Dataset("x", new float[] {0f, 0f}, 1, 2, new int[] {2}, 2))
                 .isInstanceOf(InvalidDataException.class)
                 .hasMessage("Dataset 'x': label 2 of row 0 is outside [0, 2)");

@@ -14,16 +14,30 @@ import java.util.TreeMap;
  * An immutable set of string settings with typed, validating readers.
  *
  * <p>Plugins read their settings with a {@link Reader}, which collects every problem (malformed value, out of
- * range, unknown key) and reports them all at once in one {@link InvalidConfigurationException}.
+ * range, unknown key) and reports them all at once in one {@link InvalidConfigurationException}. The settings
+ * also remember what their readers read, default values included ({@link #effective()}), so that the engine can
+ * record every setting a run really used, not only those the user wrote.
  */
 public final class Settings {
 
     private static final Settings EMPTY = new Settings(Map.of());
 
     private final Map<String, String> values;
+    /** What readers read: the given value, or the default the reader fell back to; written by readers only. */
+    private final Map<String, String> effective = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     private Settings(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /**
+     * Every key a {@link Reader} of these settings read, with the value it used: the one given, or the reader's
+     * default. Provenance records this map, so results show defaults too.
+     *
+     * @return a sorted copy
+     */
+    public Map<String, String> effective() {
+        return new TreeMap<>(effective);
     }
 
     /**
@@ -163,7 +177,7 @@ public final class Settings {
             read.add(key);
             String v = values.get(key);
             if (v == null) {
-                return defaultValue;
+                return used(key, defaultValue);
             }
             try {
                 int x = Integer.parseInt(v.trim());
@@ -171,7 +185,7 @@ public final class Settings {
                     problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
                     return defaultValue;
                 }
-                return x;
+                return used(key, x);
             } catch (NumberFormatException e) {
                 problems.add(key + "=" + v + " is not an integer; use an integer in [" + min + ", " + max + "]");
                 return defaultValue;
@@ -191,7 +205,7 @@ public final class Settings {
             read.add(key);
             String v = values.get(key);
             if (v == null) {
-                return defaultValue;
+                return used(key, defaultValue);
             }
             try {
                 double x = Double.parseDouble(v.trim());
@@ -199,9 +213,39 @@ public final class Settings {
                     problems.add(key + "=" + v + " is out of range; use a number in [" + min + ", " + max + "]");
                     return defaultValue;
                 }
-                return x;
+                return used(key, x);
             } catch (NumberFormatException e) {
                 problems.add(key + "=" + v + " is not a number; use a number in [" + min + ", " + max + "]");
+                return defaultValue;
+            }
+        }
+
+        /**
+         * A 64-bit integer in {@code [min, max]}, written in decimal without a fraction or exponent (a seed of
+         * {@code 1.5} or {@code 1e3} is rejected rather than truncated).
+         *
+         * @param key the key
+         * @param defaultValue used when the key is absent
+         * @param min smallest allowed value
+         * @param max largest allowed value
+         * @return the value (the default if it was invalid)
+         */
+        public long longValue(String key, long defaultValue, long min, long max) {
+            read.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return used(key, defaultValue);
+            }
+            try {
+                long x = Long.parseLong(v.trim());
+                if (x < min || x > max) {
+                    problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
+                    return defaultValue;
+                }
+                return used(key, x);
+            } catch (NumberFormatException e) {
+                problems.add(key + "=" + v + " is not a 64-bit integer; use a whole number in [" + min + ", " + max
+                        + "]");
                 return defaultValue;
             }
         }
@@ -217,11 +261,11 @@ public final class Settings {
             read.add(key);
             String v = values.get(key);
             if (v == null) {
-                return defaultValue;
+                return used(key, defaultValue);
             }
             String t = v.trim().toLowerCase(Locale.ROOT);
             if (t.equals("true") || t.equals("false")) {
-                return Boolean.parseBoolean(t);
+                return used(key, Boolean.parseBoolean(t));
             }
             problems.add(key + "=" + v + " is not a boolean; use true or false");
             return defaultValue;
@@ -240,17 +284,19 @@ public final class Settings {
             read.add(key);
             String v = values.get(key);
             if (v == null) {
+                effective.put(key, defaultValue == null ? "" : kebab(defaultValue));
                 return defaultValue;
             }
             String wanted = v.trim().toUpperCase(Locale.ROOT).replace('-', '_');
             List<String> choices = new ArrayList<>();
             for (E c : type.getEnumConstants()) {
                 if (c.name().equals(wanted)) {
+                    effective.put(key, kebab(c));
                     return c;
                 }
                 choices.add(kebab(c));
             }
-            problems.add(key + "=" + v + " is not one of " + choices);
+            problems.add(key + "=" + v + " is not one of " + choices + Suggestions.hint(v.trim(), choices));
             return defaultValue;
         }
 
@@ -263,7 +309,16 @@ public final class Settings {
          */
         public String stringValue(String key, String defaultValue) {
             read.add(key);
-            return values.getOrDefault(key, defaultValue);
+            String v = values.getOrDefault(key, defaultValue);
+            if (v != null) {
+                effective.put(key, v);
+            }
+            return v;
+        }
+
+        private <T> T used(String key, T value) {
+            effective.put(key, String.valueOf(value));
+            return value;
         }
 
         /**
@@ -287,7 +342,7 @@ public final class Settings {
             List<String> all = new ArrayList<>(problems);
             for (String k : values.keySet()) {
                 if (!read.contains(k)) {
-                    all.add("unknown setting '" + k + "'; known settings are " + read);
+                    all.add("unknown setting '" + k + "'" + Suggestions.hint(k, read) + "; known settings are " + read);
                 }
             }
             if (!all.isEmpty()) {

@@ -7,7 +7,8 @@ import org.forward4j.allocator.spi.QueryAllocatorProvider;
 import org.forward4j.plugin.Settings;
 
 /**
- * Provides {@code optimal}: the paper's reparameterised allocator (docs/method.md §3.2), which samples allocations
+ * Provides {@code optimal}: this project's four-parameter reading of the FLOPS paper's reparameterised allocation
+ * (docs/method.md §3.2; the paper's released code has no learned allocator), which samples allocations
  * from a Gaussian over the batch with four learned scalars Phi = (a, b, log s, log l) and learns Phi online from
  * the per-point variances the estimator reports.
  *
@@ -45,8 +46,8 @@ public final class OptimalQueryAllocatorProvider implements QueryAllocatorProvid
 
     @Override
     public String description() {
-        return "learned reparameterised allocation (FLOPS, docs/method.md §3.2): Gaussian over the batch with four "
-                + "scalars trained from per-point variances";
+        return "learned allocation after FLOPS (this project's four-parameter reading of the paper, docs/method.md "
+                + "§3.2): a Gaussian over the batch whose four scalars learn from per-point variances";
     }
 
     @Override

@@ -1,6 +1,7 @@
 /**
- * Allocators that learn where the gradient noise is (docs/method.md §3): {@code optimal}, the paper's reparameterised
- * Gaussian allocator trained by a score-function step (docs/method.md §3.2), and {@code neyman}, the closed-form
+ * Allocators that learn where the gradient noise is (docs/method.md §3): {@code optimal}, this project's
+ * four-parameter reading of the FLOPS paper's reparameterised Gaussian allocator, trained by a score-function step
+ * (docs/method.md §3.2), and {@code neyman}, the closed-form
  * allocation from each point's remembered variance (docs/method.md §3.3). Both integerise with
  * {@link org.forward4j.allocator.Allocations#proportional} (docs/method.md §3.4).
  *

@@ -45,7 +45,7 @@ class ProvidersTest {
                 .hasMessageContaining("beta=-1 must be positive; use a learning rate such as 0.1")
                 .hasMessageContaining("jitter=abc is not a number")
                 .hasMessageContaining("initial-log-s=9 is out of range; use a number in [-10.0, 5.0]")
-                .hasMessageContaining("unknown setting 'betta'; known settings are [beta, jitter, initial-a, "
+                .hasMessageContaining("unknown setting 'betta' (did you mean 'beta'?); known settings are [beta, jitter, initial-a, "
                         + "initial-b, initial-log-s, initial-log-l]");
     }
 
@@ -81,6 +81,6 @@ class ProvidersTest {
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("Invalid settings for allocator 'neyman': decay=1 would never update a point's variance; "
                         + "use a number in [0, 1), such as 0.5; floor=2 is out of range; use a number in [0.0, 1.0]; "
-                        + "unknown setting 'flor'; known settings are [decay, floor]");
+                        + "unknown setting 'flor' (did you mean 'floor'?); known settings are [decay, floor]");
     }
 }

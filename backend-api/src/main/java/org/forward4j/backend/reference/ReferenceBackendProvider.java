@@ -50,8 +50,13 @@ public final class ReferenceBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend create(Settings settings) {
+    public void validate(Settings settings) {
         settings.reader("backend '" + NAME + "'").finish();
+    }
+
+    @Override
+    public Backend create(Settings settings) {
+        validate(settings);
         return new Backend() {
             @Override
             public String device() {

@@ -3,6 +3,7 @@ package org.forward4j.backend.spi;
 import java.util.Set;
 import org.forward4j.backend.Backend;
 import org.forward4j.plugin.PluginProvider;
+import org.forward4j.plugin.Settings;
 
 /**
  * Discoverable factory of a {@link Backend}; register implementations in
@@ -30,6 +31,17 @@ public interface BackendProvider extends PluginProvider<Backend> {
     @Override
     default Set<BackendCapability> capabilities() {
         return Set.of();
+    }
+
+    /**
+     * Checks the settings as {@link #create} would, without starting the backend (no threads, no device, no kernel
+     * compilation), so that the engine reports a typo in a backend setting together with every other configuration
+     * problem, before any data is loaded. The default checks nothing, leaving it to {@code create}.
+     *
+     * @param settings the backend's own settings (keys without prefix)
+     * @throws org.forward4j.plugin.InvalidConfigurationException listing every invalid or unknown setting
+     */
+    default void validate(Settings settings) {
     }
 
     /**

@@ -46,12 +46,28 @@ public final class CpuBackendProvider implements BackendProvider {
                 + " cores");
     }
 
-    @Override
-    public Backend create(Settings settings) {
+    /** The validated settings. */
+    private record Options(int chunk, int threads) {
+    }
+
+    private static Options options(Settings settings) {
         Settings.Reader r = settings.reader("backend 'cpu'");
         int chunk = r.intValue("chunk-rows", 256, 1, 1 << 20);
         int threads = r.intValue("threads", Runtime.getRuntime().availableProcessors(), 1, 4096);
         r.finish();
+        return new Options(chunk, threads);
+    }
+
+    @Override
+    public void validate(Settings settings) {
+        options(settings);
+    }
+
+    @Override
+    public Backend create(Settings settings) {
+        Options o = options(settings);
+        int chunk = o.chunk();
+        int threads = o.threads();
         Nd4jSetup.init();
         Parallel parallel = new Parallel(threads);
         return new Backend() {

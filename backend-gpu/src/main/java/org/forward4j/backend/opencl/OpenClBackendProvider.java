@@ -78,7 +78,15 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend create(Settings settings) {
+    public void validate(Settings settings) {
+        options(settings);
+    }
+
+    /** The validated settings. */
+    private record Options(OpenClDevices.DeviceType type, String name, int chunkRows, int weightMb) {
+    }
+
+    private static Options options(Settings settings) {
         Settings.Reader r = settings.reader("backend 'opencl'");
         OpenClDevices.DeviceType type = r.enumValue("device-type", OpenClDevices.DeviceType.class,
                 OpenClDevices.DeviceType.AUTO);
@@ -86,6 +94,16 @@ public final class OpenClBackendProvider implements BackendProvider {
         int chunkRows = r.intValue("chunk-rows", 8192, 1, 1 << 20);
         int weightMb = r.intValue("weight-buffer-mb", 256, 1, 1 << 16);
         r.finish();
+        return new Options(type, name, chunkRows, weightMb);
+    }
+
+    @Override
+    public Backend create(Settings settings) {
+        Options o = options(settings);
+        OpenClDevices.DeviceType type = o.type();
+        String name = o.name();
+        int chunkRows = o.chunkRows();
+        int weightMb = o.weightMb();
         OpenClDevices.Choice c = OpenClDevices.choose(lister, type, name);
         if (c.device() == null) {
             throw new BackendUnavailableException("The opencl backend cannot run here: " + c.problem()

@@ -2,12 +2,15 @@ package org.forward4j.backend.opencl;
 
 import com.aparapi.device.Device;
 import com.aparapi.device.OpenCLDevice;
+import com.aparapi.internal.opencl.OpenCLLoader;
 import com.aparapi.internal.opencl.OpenCLPlatform;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** Finds OpenCL devices through Aparapi's platform API, and chooses one. */
 final class OpenClDevices {
@@ -46,8 +49,29 @@ final class OpenClDevices {
     private OpenClDevices() {
     }
 
+    /** What {@code availability()} says when the OpenCL library itself cannot be loaded. */
+    static final String NO_LIBRARY = "the OpenCL library (libOpenCL.so.1) cannot be loaded; install "
+            + "ocl-icd-libopencl1 and a driver (pocl-opencl-icd for the CPU, or the GPU vendor's)";
+
+    /**
+     * Aparapi's loader logs a SEVERE message with a paragraph of advice when it is first loaded on a machine
+     * without OpenCL (whatever level its logger is set to: Aparapi resets it); availability reports that in one
+     * line instead, so this filter drops exactly that record. The logger is held here because
+     * java.util.logging keeps loggers only weakly, which would lose the filter.
+     */
+    private static final Logger APARAPI_LOG = Logger.getLogger(com.aparapi.Config.getLoggerName());
+
+    static {
+        java.util.logging.Filter previous = APARAPI_LOG.getFilter();
+        APARAPI_LOG.setFilter(r -> !(r.getLevel() == Level.SEVERE && r.getMessage() != null
+                && r.getMessage().startsWith("Check your environment")) && (previous == null || previous.isLoggable(r)));
+    }
+
     /** Aparapi's platform enumeration (loads the OpenCL ICD loader and every installed driver). */
     static List<OpenCLDevice> systemDevices() {
+        if (!OpenCLLoader.isOpenCLAvailable()) {
+            throw new UnsatisfiedLinkError(NO_LIBRARY);
+        }
         List<OpenCLDevice> all = new ArrayList<>();
         for (OpenCLPlatform p : new OpenCLPlatform().getOpenCLPlatforms()) {
             all.addAll(p.getOpenCLDevices());
@@ -63,6 +87,9 @@ final class OpenClDevices {
         List<OpenCLDevice> devices;
         try {
             devices = lister.devices();
+        } catch (UnsatisfiedLinkError e) {
+            return new Choice(null, NO_LIBRARY.equals(e.getMessage()) ? NO_LIBRARY
+                    : NO_PLATFORM + " (loading OpenCL failed: " + e + ")");
         } catch (LinkageError | RuntimeException e) {
             return new Choice(null, NO_PLATFORM + " (loading OpenCL failed: " + e + ")");
         }

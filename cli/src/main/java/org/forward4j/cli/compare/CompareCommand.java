@@ -16,6 +16,7 @@ import org.forward4j.backprop.BackpropReference;
 import org.forward4j.backprop.PeakMemory;
 import org.forward4j.cli.ConfigOptions;
 import org.forward4j.cli.ConsoleProgress;
+import org.forward4j.cli.Forward4jCli;
 import org.forward4j.cli.Runs;
 import org.forward4j.cli.results.ResultsWriter;
 import org.forward4j.core.Forward4j;
@@ -29,6 +30,7 @@ import org.forward4j.plugin.InvalidConfigurationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code forward4j compare}: the same training under several allocators (and estimators) over several seeds, at
@@ -37,6 +39,9 @@ import picocli.CommandLine.Option;
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Compare allocators (and estimators) at equal total queries over several seeds.")
 public final class CompareCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Forward4jCli root;
 
     @Mixin
     ConfigOptions options;
@@ -65,14 +70,14 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Map<String, String> base = options.overrides();
-        Forward4j probe = Runs.engine(options.configFile(), base);
+        Forward4j probe = Runs.engine(root.engine(), options.configFile(), base);
         TrainingConfig t = probe.training();
         List<String> variants = estimators == null ? List.of(t.estimator()) : estimators;
         if (!allocators.contains("uniform")) {
             throw new InvalidConfigurationException("--allocators " + allocators + " lacks uniform, the reference "
                     + "every saving is measured against; add uniform");
         }
-        DatasetSplit split = Runs.data(t);
+        DatasetSplit split = Runs.data(t, System.err).split();
         List<Comparison.Run> runs = new ArrayList<>();
         StringBuilder csv = new StringBuilder("estimator,allocator,seed," + ResultsWriter.CSV_HEADER + "\n");
         int total = variants.size() * allocators.size() * seeds;
@@ -89,7 +94,7 @@ public final class CompareCommand implements Callable<Integer> {
                     o.put("seed", Long.toString(seed));
                     int epochs = allocator.equals("uniform") ? t.epochs() * uniformFactor : t.epochs();
                     o.put("epochs", Integer.toString(epochs));
-                    Forward4j f4j = Runs.engine(options.configFile(), o);
+                    Forward4j f4j = Runs.engine(root.engine(), options.configFile(), o);
                     done++;
                     System.out.printf(Locale.ROOT, "[%d/%d] %s / %s, seed %d, %d epochs%n", done, total, variant,
                             allocator, seed, epochs);

@@ -1,7 +1,11 @@
 package org.forward4j.cli.results;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +26,56 @@ import org.forward4j.core.train.TrainingResult;
  */
 public final class ResultsWriter {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Pretty JSON in which a number that is not finite (a NaN loss before the first step) is {@code null}. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new SimpleModule("finite-numbers")
+                    .addSerializer(Double.class, new FiniteDoubles())
+                    .addSerializer(double.class, new FiniteDoubles())
+                    .addSerializer(Float.class, new FiniteFloats())
+                    .addSerializer(float.class, new FiniteFloats()));
+
+    /** NaN and infinities as JSON {@code null}: JSON has no such numbers, and a string "NaN" breaks readers. */
+    private static final class FiniteDoubles extends StdSerializer<Double> {
+        FiniteDoubles() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+            if (v == null || !Double.isFinite(v)) {
+                g.writeNull();
+            } else {
+                g.writeNumber(v);
+            }
+        }
+    }
+
+    /** The same for floats. */
+    private static final class FiniteFloats extends StdSerializer<Float> {
+        FiniteFloats() {
+            super(Float.class);
+        }
+
+        @Override
+        public void serialize(Float v, JsonGenerator g, SerializerProvider p) throws IOException {
+            if (v == null || !Float.isFinite(v)) {
+                g.writeNull();
+            } else {
+                g.writeNumber(v);
+            }
+        }
+    }
+
+    /**
+     * The JSON text of a value, NaN written as {@code null}.
+     *
+     * @param value a map, list or record
+     * @return pretty-printed JSON
+     * @throws IOException if the value cannot be serialised
+     */
+    public static String json(Object value) throws IOException {
+        return JSON.writeValueAsString(value);
+    }
 
     /** CSV header of {@code metrics.csv}. */
     public static final String CSV_HEADER = "epoch,step,queries,train_loss,test_loss,test_accuracy,wall_seconds";
@@ -36,8 +89,9 @@ public final class ResultsWriter {
      * @param dir the output directory
      * @param result the run's result
      * @param config the resolved configuration to record
+     * @param extra more top-level entries (for example the data's description), or an empty map
      */
-    public static void write(Path dir, TrainingResult result, Map<String, String> config) {
+    public static void write(Path dir, TrainingResult result, Map<String, String> config, Map<String, Object> extra) {
         try {
             Files.createDirectories(dir);
             atomicWrite(dir.resolve("metrics.csv"), csv(result.records()));
@@ -52,11 +106,13 @@ public final class ResultsWriter {
             json.put("steps", result.steps());
             json.put("skippedSteps", result.skippedSteps());
             json.put("wallSeconds", last.wallSeconds());
+            json.putAll(extra);
             json.put("records", result.records());
             atomicWrite(dir.resolve("result.json"), JSON.writeValueAsString(json));
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not write results to " + dir.toAbsolutePath() + ": " + e.getMessage(),
-                    e);
+            throw new UncheckedIOException("Could not write results to " + dir.toAbsolutePath() + ": "
+                    + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage()), e);
         }
     }
 

@@ -20,7 +20,8 @@ import org.forward4j.plugin.Settings;
  *   <li>built-in defaults,</li>
  *   <li>the config file (Java properties; path from {@code --config}, system property {@code forward4j.config} or
  *       environment variable {@code FORWARD4J_CONFIG}),</li>
- *   <li>environment variables {@code FORWARD4J_*}: {@code FORWARD4J_ALLOCATOR} is {@code forward4j.allocator},
+ *   <li>environment variables {@code FORWARD4J_*} (except the launcher's own, {@link #LAUNCHER_VARIABLES}):
+ *       {@code FORWARD4J_ALLOCATOR} is {@code forward4j.allocator},
  *       a single {@code _} becomes {@code -} and a double {@code __} becomes {@code .}, so
  *       {@code FORWARD4J_QUERIES_PER_POINT} is {@code forward4j.queries-per-point} and
  *       {@code FORWARD4J_ALLOCATOR__BETA} is {@code forward4j.allocator.beta},</li>
@@ -33,6 +34,20 @@ public final class ConfigSources {
 
     /** Prefix of every configuration key. */
     public static final String PREFIX = "forward4j.";
+
+    /**
+     * Environment variables of the launcher ({@code bin/forward4j}) that are not settings: where plugins are, the
+     * JVM's options, the installation folder. They are never read as {@code forward4j.*} keys.
+     */
+    public static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("FORWARD4J_PLUGINS",
+            "FORWARD4J_JAVA_OPTS", "FORWARD4J_HOME");
+
+    /**
+     * System properties in the {@code forward4j.} namespace that are not settings: the installation folder the
+     * launcher passes, and the Fashion-MNIST folder the dataset loader reads.
+     */
+    public static final java.util.Set<String> NON_SETTING_PROPERTIES = java.util.Set.of("forward4j.home",
+            "forward4j.fashion-mnist.dir");
 
     private ConfigSources() {
     }
@@ -53,7 +68,7 @@ public final class ConfigSources {
         Map<String, String> fromEnv = fromEnvironment(env);
         Map<String, String> fromSys = new TreeMap<>();
         for (String name : systemProperties.stringPropertyNames()) {
-            if (name.startsWith(PREFIX)) {
+            if (name.startsWith(PREFIX) && !NON_SETTING_PROPERTIES.contains(name)) {
                 fromSys.put(name, systemProperties.getProperty(name));
             }
         }
@@ -83,7 +98,7 @@ public final class ConfigSources {
     public static Map<String, String> fromEnvironment(Map<String, String> env) {
         Map<String, String> out = new TreeMap<>();
         env.forEach((k, v) -> {
-            if (k.startsWith("FORWARD4J_") && k.length() > "FORWARD4J_".length()) {
+            if (k.startsWith("FORWARD4J_") && k.length() > "FORWARD4J_".length() && !LAUNCHER_VARIABLES.contains(k)) {
                 String rest = k.substring("FORWARD4J_".length()).toLowerCase(Locale.ROOT);
                 out.put(PREFIX + rest.replace("__", "\u0000").replace('_', '-').replace('\u0000', '.'), v);
             }
@@ -99,6 +114,10 @@ public final class ConfigSources {
      * @throws InvalidConfigurationException if the file is missing, unreadable or has a foreign key
      */
     public static Map<String, String> readFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new InvalidConfigurationException("Config file " + file.toAbsolutePath() + " is a directory; give "
+                    + "the path of a properties file to --config / forward4j.config");
+        }
         if (!Files.isRegularFile(file)) {
             throw new InvalidConfigurationException("Config file " + file.toAbsolutePath()
                     + " does not exist; fix --config / forward4j.config or create the file");

@@ -14,6 +14,7 @@ import org.forward4j.plugin.Forward4jException;
 import org.forward4j.plugin.IncompatibleProviderException;
 import org.forward4j.plugin.PluginProvider;
 import org.forward4j.plugin.ProviderNotFoundException;
+import org.forward4j.plugin.Suggestions;
 
 /**
  * The providers of one kind, from {@link ServiceLoader} discovery, from an application's Guice bindings, or given
@@ -223,7 +224,8 @@ public final class PluginRegistry<P extends PluginProvider<?>> {
         }
         P p = providers.get(name);
         if (p == null) {
-            StringBuilder msg = new StringBuilder("No " + kind + " named '" + name + "'. Available: "
+            StringBuilder msg = new StringBuilder("No " + kind + " named '" + name + "'"
+                    + Suggestions.hint(name, available) + ". Available: "
                     + new java.util.TreeSet<>(available) + ". Add the jar that provides it or fix " + kind.configKey() + ".");
             for (String problem : problems) {
                 msg.append(System.lineSeparator()).append("  (").append(problem).append(')');

@@ -166,6 +166,11 @@ public final class Optimizers {
             return state.clone();
         }
 
+        /** The state array itself, for writing a checkpoint without a copy; callers must not change it. */
+        float[] stateView() {
+            return state;
+        }
+
         /**
          * Restores state from {@link #state()}.
          *

@@ -223,7 +223,11 @@ public final class Trainer implements AutoCloseable {
                 }
                 if (checkpointDir != null && (epochEnd
                         || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0))) {
-                    snapshot().save(checkpointDir);
+                    // the live arrays, not copies: the checkpoint is written before the next step changes them
+                    new Checkpoint(step, trainingQueries, evaluationQueries, skippedSteps, wallSeconds, lossSum,
+                            lossCount, params, optimizer.stateView(), components.allocator().saveState(),
+                            components.estimator().saveState(), new HashMap<>(previousLoss), List.copyOf(records),
+                            runConfig).save(checkpointDir);
                 }
             }
             l.epochFinished(epoch);
@@ -454,7 +458,9 @@ public final class Trainer implements AutoCloseable {
             "forward4j.progress", "forward4j.checkpoint-every", "forward4j.backend.threads", "forward4j.eval-every");
 
     /**
-     * Writes a checkpoint into {@code dir} at every epoch end and every {@code checkpoint-every} steps.
+     * Writes a checkpoint into {@code dir} at every epoch end and every {@code checkpoint-every} steps. Temporary
+     * files a killed run left there ({@code checkpoint-*.tmp}) are removed now; run one trainer per directory (the
+     * command line holds a lock on its output directory for that).
      *
      * @param dir the checkpoint directory
      * @param configuration the run's resolved configuration, stored to check resumptions against
@@ -462,6 +468,7 @@ public final class Trainer implements AutoCloseable {
     public void checkpointTo(java.nio.file.Path dir, Map<String, String> configuration) {
         this.checkpointDir = dir;
         this.runConfig = Map.copyOf(configuration);
+        Checkpoint.removeStaleTemporaries(dir);
     }
 
     /**

@@ -34,13 +34,53 @@ import org.forward4j.plugin.Settings;
  * @param testLimit use only the first rows of the test set ({@code test-limit}, 0 = all)
  * @param progress whether to draw a progress bar on stderr ({@code progress}, default true)
  * @param checkpointEvery steps between checkpoints ({@code checkpoint-every}, 0 = only at epoch ends; default 0)
+ * @param scale feature scaling fitted on the training split ({@code scale}: none, minmax, standard; default none)
+ * @param effective every training key with the value the run uses, defaults included (for provenance)
  */
 public record TrainingConfig(String allocator, String estimator, String backend, String dataset, int[] hidden,
                              String activation, int epochs, int batchSize, int queriesPerPoint, long seed,
                              Optimizers.Kind optimizer, double learningRate, double momentum, Optimizers.Schedule schedule,
                              double scheduleDecay, int scheduleEpochs, int minDraws, int maxDraws, Proxy proxy,
                              boolean pilotInEstimate, int evalEvery, NonFinitePolicy nonFinite, int trainLimit,
-                             int testLimit, boolean progress, int checkpointEvery) {
+                             int testLimit, boolean progress, int checkpointEvery, Scale scale,
+                             java.util.Map<String, String> effective) {
+
+    /** The allocator used when none is configured. */
+    public static final String DEFAULT_ALLOCATOR = "uniform";
+    /** The estimator used when none is configured. */
+    public static final String DEFAULT_ESTIMATOR = "spsa";
+    /** The backend used when none is configured. */
+    public static final String DEFAULT_BACKEND = "cpu";
+
+    /**
+     * How features are scaled before training: an explicit choice, fitted on the training split only and applied to
+     * both splits, recorded with the results. The default never changes the data.
+     */
+    public enum Scale {
+        /** Features as the dataset gives them (image loaders give pixel / 255). */
+        NONE,
+        /** Per feature to [0, 1] by the training split's minimum and maximum (constant features become 0). */
+        MINMAX,
+        /** Per feature to mean 0 and standard deviation 1 on the training split (constant features become 0). */
+        STANDARD
+    }
+
+    /**
+     * The plugin a kind selects in raw settings, before validation: what {@link #from} will return, so that plugin
+     * problems can be reported together with training problems.
+     *
+     * @param all the resolved configuration
+     * @param kind {@code allocator}, {@code estimator} or {@code backend}
+     * @return the configured name or the default
+     */
+    public static String pluginName(Settings all, String kind) {
+        String fallback = switch (kind) {
+            case "allocator" -> DEFAULT_ALLOCATOR;
+            case "estimator" -> DEFAULT_ESTIMATOR;
+            default -> DEFAULT_BACKEND;
+        };
+        return all.raw("forward4j." + kind).orElse(fallback);
+    }
 
     /** Where allocators get the per-point proxy lambda_i (docs/method.md §3.2). */
     public enum Proxy {
@@ -64,7 +104,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
     static final String[] KEYS = {"allocator", "estimator", "backend", "dataset", "hidden", "activation", "epochs",
         "batch-size", "queries-per-point", "seed", "optimizer", "learning-rate", "momentum", "schedule",
         "schedule-decay", "schedule-epochs", "min-draws", "max-draws", "proxy", "pilot-in-estimate", "eval-every",
-        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every"};
+        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every", "scale"};
 
     /**
      * Reads and validates the training settings; every problem is reported at once.
@@ -83,10 +123,11 @@ public record TrainingConfig(String allocator, String estimator, String backend,
                 own.put(k, v);
             }
         });
-        Settings.Reader r = Settings.of(own).reader("training (forward4j.*)");
-        String allocator = r.stringValue("allocator", "uniform");
-        String estimator = r.stringValue("estimator", "spsa");
-        String backend = r.stringValue("backend", "cpu");
+        Settings training = Settings.of(own);
+        Settings.Reader r = training.reader("training (forward4j.*)");
+        String allocator = r.stringValue("allocator", DEFAULT_ALLOCATOR);
+        String estimator = r.stringValue("estimator", DEFAULT_ESTIMATOR);
+        String backend = r.stringValue("backend", DEFAULT_BACKEND);
         String dataset = r.stringValue("dataset", "mnist");
         String hiddenText = r.stringValue("hidden", "64");
         int[] hidden = parseHidden(hiddenText, r);
@@ -96,7 +137,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         int epochs = r.intValue("epochs", 30, 1, 1_000_000);
         int batch = r.intValue("batch-size", 64, 1, 32767);
         int qpp = r.intValue("queries-per-point", 16, 1, 1_000_000);
-        long seed = (long) r.doubleValue("seed", 1, 0, 9.007199254740991E15);
+        long seed = r.longValue("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
         Optimizers.Kind opt = r.enumValue("optimizer", Optimizers.Kind.class, Optimizers.Kind.ADAM);
         double lr = r.doubleValue("learning-rate", 1e-3, 1e-12, 1e3);
         double momentum = r.doubleValue("momentum", 0.9, 0, 0.999999);
@@ -115,10 +156,12 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         int testLimit = r.intValue("test-limit", 0, 0, Integer.MAX_VALUE);
         boolean progress = r.booleanValue("progress", true);
         int checkpointEvery = r.intValue("checkpoint-every", 0, 0, Integer.MAX_VALUE);
+        Scale scale = r.enumValue("scale", Scale.class, Scale.NONE);
         r.finish();
         return new TrainingConfig(allocator, estimator, backend, dataset, hidden, activation, epochs, batch, qpp, seed,
                 opt, lr, momentum, schedule, decay, scheduleEpochs, minDraws, maxDraws, proxy, pilotIn, evalEvery,
-                nonFinite, trainLimit, testLimit, progress, checkpointEvery);
+                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale,
+                java.util.Collections.unmodifiableMap(training.effective()));
     }
 
     private static int[] parseHidden(String text, Settings.Reader r) {

@@ -87,4 +87,24 @@ class CheckpointTest {
         Files.writeString(dir.resolve("checkpoint-8.tmp"), "half-written");
         assertThat(Checkpoint.loadLatest(dir, new ArrayList<>()).step()).isEqualTo(4);
     }
+
+    @Test
+    void aCheckpointLargerThanTheHeapIsWrittenStreaming(@TempDir Path dir) throws Exception {
+        int n = 30_000_000; // 120 MB of parameters, written twice: a 240 MB file from a 176 MB heap
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx176m",
+                "-cp", System.getProperty("java.class.path"), WriteLargeCheckpoint.class.getName(), dir.toString(),
+                Integer.toString(n)).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("the child JVM:%n%s", output).isZero();
+        long size = Files.size(dir.resolve(Checkpoint.LATEST));
+        assertThat(size).as("file size").isGreaterThan(176L << 20);
+        Checkpoint c = Checkpoint.read(dir.resolve(Checkpoint.LATEST));
+        assertThat(c.parameters()).hasSize(n);
+        assertThat(c.optimizerState()).hasSize(n);
+        for (int i = 0; i < n; i += 9973) {
+            assertThat(c.parameters()[i]).isEqualTo(i * 0.5f);
+            assertThat(c.optimizerState()[i]).isEqualTo(i * 0.5f);
+        }
+        assertThat(c.step()).isEqualTo(3);
+    }
 }

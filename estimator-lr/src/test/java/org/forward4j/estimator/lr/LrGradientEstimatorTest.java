@@ -198,7 +198,7 @@ class LrGradientEstimatorTest {
                 .hasMessage("Invalid settings for estimator 'lr': sigma=0 is out of range; use a number in [1.0E-5, "
                         + "10.0]; antithetic=maybe is not a boolean; use true or false; baseline=mean is not one of "
                         + "[none, loo]; learn-sigma=yes is not a boolean; use true or false; sigma-lr=2 is out of "
-                        + "range; use a number in [0.0, 1.0]; unknown setting 'sigmaa'; known settings are [sigma, "
+                        + "range; use a number in [0.0, 1.0]; unknown setting 'sigmaa' (did you mean 'sigma'?); known settings are [sigma, "
                         + "antithetic, baseline, learn-sigma, sigma-lr]");
         assertThatThrownBy(() -> provider.create(Settings.of("sigma", "abc")))
                 .isInstanceOf(InvalidConfigurationException.class)
