@@ -1,10 +1,13 @@
 package org.forward4j.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.forward4j.cli.results.ResultsWriter;
 import org.forward4j.core.Forward4j;
+import org.forward4j.core.model.ModelFile;
 import org.forward4j.core.train.Trainer;
 import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.core.train.TrainingResult;
@@ -13,9 +16,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code forward4j train}: one forward-only training run; writes metrics.csv and result.json. */
+/**
+ * {@code forward4j train}: one forward-only training run; writes metrics.csv, result.json and the trained model
+ * ({@value ModelFile#FILE_NAME}, which {@code forward4j evaluate} and {@link ModelFile#read} load).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an MLP with forward passes only and write metrics.csv and result.json.")
+        description = "Train an MLP with forward passes only and write metrics.csv, result.json and the trained "
+                + "model (model.safetensors).")
 public final class TrainCommand implements Callable<Integer> {
 
     @Mixin
@@ -57,10 +64,40 @@ public final class TrainCommand implements Callable<Integer> {
             r = trainer.fit(new ConsoleProgress(t.estimator() + "/" + t.allocator(), t.epochs(), t.progress(), true,
                     System.out, System.err));
         }
-        ResultsWriter.write(output, r, f4j.config().asMap());
+        // the model first: result.json names it, so it must exist whenever result.json does
+        Path model = output.resolve(ModelFile.FILE_NAME);
+        ModelFile.write(model, Runs.network(t, split.train()), r.parameters(), modelMetadata(f4j, split, r));
+        ResultsWriter.write(output, r, f4j.config().asMap(), model);
         System.out.printf(Locale.ROOT, "final test accuracy %.4f after %,d training queries (%d steps, %.1f s of "
                         + "training); results in %s%n", r.last().testAccuracy(), r.trainingQueries(), r.steps(),
                 r.last().wallSeconds(), output.toAbsolutePath());
+        System.out.println("model written to " + model.toAbsolutePath() + " (forward4j evaluate --model "
+                + model + ")");
         return 0;
+    }
+
+    /**
+     * Provenance stored in the model file, so a model found on its own still says how it was made and what it
+     * scored: the dataset (also {@code evaluate}'s default), plugins, budget, seed and the final test metrics.
+     * Nothing time-dependent, so the same seed writes the same bytes.
+     */
+    static Map<String, String> modelMetadata(Forward4j f4j, DatasetSplit split, TrainingResult r) {
+        TrainingConfig t = f4j.training();
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("dataset", t.dataset());
+        m.put("train_rows", Integer.toString(split.train().rows()));
+        m.put("test_rows", Integer.toString(split.test().rows()));
+        m.put("estimator", t.estimator());
+        m.put("allocator", t.allocator());
+        m.put("backend", f4j.backendName());
+        m.put("seed", Long.toString(t.seed()));
+        m.put("epochs", Integer.toString(t.epochs()));
+        m.put("batch_size", Integer.toString(t.batchSize()));
+        m.put("queries_per_point", Integer.toString(t.queriesPerPoint()));
+        m.put("steps", Long.toString(r.steps()));
+        m.put("training_queries", Long.toString(r.trainingQueries()));
+        m.put("test_loss", Double.toString(r.last().testLoss()));
+        m.put("test_accuracy", Double.toString(r.last().testAccuracy()));
+        return m;
     }
 }

@@ -17,7 +17,7 @@ import org.forward4j.core.train.TrainingResult;
 
 /**
  * Writes a run's results: {@code metrics.csv} (one line per evaluation) and {@code result.json} (provenance,
- * configuration, totals and the same records). Files are written to a temporary name and renamed, so a reader
+ * configuration, totals, the same records and, for {@code train}, the model file's name). Files are written to a temporary name and renamed, so a reader
  * never sees a half-written file.
  */
 public final class ResultsWriter {
@@ -38,6 +38,19 @@ public final class ResultsWriter {
      * @param config the resolved configuration to record
      */
     public static void write(Path dir, TrainingResult result, Map<String, String> config) {
+        write(dir, result, config, null);
+    }
+
+    /**
+     * Writes {@code metrics.csv} and {@code result.json}, which also names the run's model file (as {@code "model"},
+     * relative to {@code dir} when it lies inside it), so a reader of the results finds the weights.
+     *
+     * @param dir the output directory
+     * @param result the run's result
+     * @param config the resolved configuration to record
+     * @param model the model file written for this run, or null for none
+     */
+    public static void write(Path dir, TrainingResult result, Map<String, String> config, Path model) {
         try {
             Files.createDirectories(dir);
             atomicWrite(dir.resolve("metrics.csv"), csv(result.records()));
@@ -52,6 +65,11 @@ public final class ResultsWriter {
             json.put("steps", result.steps());
             json.put("skippedSteps", result.skippedSteps());
             json.put("wallSeconds", last.wallSeconds());
+            if (model != null) {
+                Path abs = model.toAbsolutePath().normalize();
+                Path base = dir.toAbsolutePath().normalize();
+                json.put("model", (abs.startsWith(base) ? base.relativize(abs) : abs).toString());
+            }
             json.put("records", result.records());
             atomicWrite(dir.resolve("result.json"), JSON.writeValueAsString(json));
         } catch (IOException e) {
