@@ -9,14 +9,16 @@ import picocli.CommandLine;
 /** The {@code forward4j} command line. */
 @Command(name = "forward4j", mixinStandardHelpOptions = true, version = "forward4j 0.1.0-SNAPSHOT",
         description = "Forward learning with optimal query allocation.",
-        subcommands = {TrainCommand.class, CompareCommand.class, BenchCommand.class, PluginsCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, CompareCommand.class, BenchCommand.class,
+            PluginsCommand.class})
 public final class Forward4jCli {
 
     private Forward4jCli() {
     }
 
     /**
-     * Runs the CLI; forward4j errors print their message (no stack trace) and exit with status 2.
+     * Runs the CLI; forward4j errors and failed file writes print their message (no stack trace) and exit with
+     * status 2.
      *
      * @param args the arguments
      */
@@ -33,7 +35,7 @@ public final class Forward4jCli {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Forward4jCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof Forward4jException) {
+            if (e instanceof Forward4jException || e instanceof java.io.UncheckedIOException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 2;
             }
