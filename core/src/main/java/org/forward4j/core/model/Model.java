@@ -32,6 +32,7 @@ public record Model(DenseNetwork network, float[] parameters, Map<String, String
     public Model {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(parameters, "parameters");
+        Objects.requireNonNull(metadata, "metadata");
         if (parameters.length != network.dimension()) {
             throw new IllegalArgumentException(network + " has " + network.dimension() + " parameters, got "
                     + parameters.length);

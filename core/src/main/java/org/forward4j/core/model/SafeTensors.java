@@ -205,8 +205,7 @@ final class SafeTensors {
         Map<String, String> metadata = new LinkedHashMap<>();
         boolean hasMetadata = false;
         Map<String, Entry> tensors = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : root.properties()) {
             if (f.getKey().equals(METADATA)) {
                 hasMetadata = true;
                 metadata(f.getValue(), metadata);
@@ -221,8 +220,7 @@ final class SafeTensors {
         if (!node.isObject()) {
             throw new IllegalArgumentException("its header's " + METADATA + " is not a JSON object of strings");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> m = it.next();
+        for (Map.Entry<String, JsonNode> m : node.properties()) {
             if (!m.getValue().isTextual()) {
                 throw new IllegalArgumentException("its header's " + METADATA + " entry \"" + m.getKey()
                         + "\" is " + m.getValue().getNodeType().name().toLowerCase(java.util.Locale.ROOT)

@@ -77,8 +77,8 @@ class ModelFileTest {
         assertThat(bits(m.parameters())).isEqualTo(bits(p));
         assertThat(m.metadata()).containsAllEntriesOf(meta());
         assertThat(m.metadata()).containsEntry("format", "forward4j-model").containsEntry("format_version", "1")
-                .containsEntry("architecture",
-                        "{\"type\":\"mlp\",\"sizes\":[4,3,2],\"activation\":\"tanh\",\"output\":\"softmax-cross-entropy\"}");
+                .containsEntry("architecture", "{\"type\":\"mlp\",\"sizes\":[4,3,2],\"activation\":\"tanh\","
+                        + "\"output\":\"softmax-cross-entropy\"}");
         assertThat(m.metadata().get("forward4j_version")).as("filled in by the build").matches("\\d+\\.\\d+.*");
         assertThat(new ArrayList<>(m.metadata().keySet())).as("reserved keys first, then the caller's in order")
                 .containsExactly("format", "format_version", "architecture", "forward4j_version", "estimator", "seed",
