@@ -7,9 +7,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.forward4j.cli.results.ResultsWriter;
 import org.forward4j.core.Forward4j;
+import org.forward4j.core.model.ModelFile;
 import org.forward4j.core.train.Trainer;
 import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.core.train.TrainingResult;
+import org.forward4j.datasets.DatasetSplit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,11 +19,13 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code forward4j train}: one forward-only training run. The output directory is checked and locked before any
- * data is loaded; then the run writes checkpoints while it trains and {@code metrics.csv} and {@code result.json}
- * at the end.
+ * data is loaded; then the run writes checkpoints while it trains and, at the end, the trained model
+ * ({@value ModelFile#FILE_NAME}, which {@code forward4j evaluate} and {@link ModelFile#read} load),
+ * {@code metrics.csv} and {@code result.json}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an MLP with forward passes only and write metrics.csv and result.json.")
+        description = "Train an MLP with forward passes only and write metrics.csv, result.json and the trained "
+                + "model (model.safetensors).")
 public final class TrainCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -77,7 +81,12 @@ public final class TrainCommand implements Callable<Integer> {
                     console.close();
                 }
             }
+            // the model first: result.json names it, so it exists whenever result.json does
+            Path model = dir.path().resolve(ModelFile.FILE_NAME);
+            ModelFile.write(model, Runs.network(t, data.split().train()), r.parameters(),
+                    modelMetadata(f4j, data.split(), r));
             Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("model", ModelFile.FILE_NAME);
             extra.put("data", data.info());
             ResultsWriter.write(dir.path(), r, f4j.config().asMap(), extra);
             if (console.skips() > 0) {
@@ -87,6 +96,7 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "final test accuracy %s after %,d training queries (%d steps, %.1f s of "
                             + "training); results in %s%n", ConsoleProgress.format(r.last().testAccuracy()).strip(),
                     r.trainingQueries(), r.steps(), r.last().wallSeconds(), dir.path());
+            System.out.println("model written to " + model + " (forward4j evaluate --model " + model + ")");
             if (r.skippedSteps() > 0 && r.skippedSteps() == r.steps()) {
                 System.err.println("error: every step was skipped (non-finite=skip): nothing was learnt; lower the "
                         + "learning rate or the perturbation scale, or check the data");
@@ -94,5 +104,31 @@ public final class TrainCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * Provenance stored in the model file, so a model found on its own still says how it was made and what it
+     * scored: the dataset (also {@code evaluate}'s default), plugins, budget, seed and the final test metrics.
+     * Nothing time-dependent, so the same seed writes the same bytes.
+     */
+    static Map<String, String> modelMetadata(Forward4j f4j, DatasetSplit split, TrainingResult r) {
+        TrainingConfig t = f4j.training();
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("dataset", t.dataset());
+        m.put("train_rows", Integer.toString(split.train().rows()));
+        m.put("test_rows", Integer.toString(split.test().rows()));
+        m.put("scale", t.scale().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("estimator", t.estimator());
+        m.put("allocator", t.allocator());
+        m.put("backend", f4j.backendName());
+        m.put("seed", Long.toString(t.seed()));
+        m.put("epochs", Integer.toString(t.epochs()));
+        m.put("batch_size", Integer.toString(t.batchSize()));
+        m.put("queries_per_point", Integer.toString(t.queriesPerPoint()));
+        m.put("steps", Long.toString(r.steps()));
+        m.put("training_queries", Long.toString(r.trainingQueries()));
+        m.put("test_loss", Double.toString(r.last().testLoss()));
+        m.put("test_accuracy", Double.toString(r.last().testAccuracy()));
+        return m;
     }
 }

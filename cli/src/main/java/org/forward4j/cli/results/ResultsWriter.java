@@ -21,8 +21,8 @@ import org.forward4j.core.train.TrainingResult;
 
 /**
  * Writes a run's results: {@code metrics.csv} (one line per evaluation) and {@code result.json} (provenance,
- * configuration, totals and the same records). Files are written to a temporary name and renamed, so a reader
- * never sees a half-written file.
+ * configuration, totals, the same records and, for {@code train}, the model file's name). Files are written to a
+ * temporary name and renamed, so a reader never sees a half-written file.
  */
 public final class ResultsWriter {
 
