@@ -39,7 +39,7 @@ class AssemblyTest {
     void unknownAllocatorNamesTheAvailableOnesAndTheKey() {
         assertThatThrownBy(() -> clean().set("allocator", "optimall").build())
                 .isInstanceOf(ProviderNotFoundException.class)
-                .hasMessage("No allocator named 'optimall'. Available: [neyman, optimal, uniform]. "
+                .hasMessage("No allocator named 'optimall' (did you mean 'optimal'?). Available: [neyman, optimal, uniform]. "
                         + "Add the jar that provides it or fix forward4j.allocator.");
     }
 
@@ -49,7 +49,7 @@ class AssemblyTest {
                 .build()).isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("The configuration has 3 problems:")
                 .hasMessageContaining("No allocator named 'nope'")
-                .hasMessageContaining("No estimator named 'spsaa'. Available: [lr, rge, spsa]")
+                .hasMessageContaining("No estimator named 'spsaa' (did you mean 'spsa'?). Available: [lr, rge, spsa]")
                 .hasMessageContaining("No backend named 'tpu'");
     }
 

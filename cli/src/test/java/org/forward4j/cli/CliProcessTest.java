@@ -115,7 +115,7 @@ class CliProcessTest {
     void aDirectoryHoldingAnotherRunIsRefusedUnlessOverwrittenOrResumed(@TempDir Path dir) throws Exception {
         assertThat(run(dir, tiny("runs")).status()).isZero();
         Run again = run(dir, tiny("runs"));
-        assertOneErrorLine(again, Forward4jCli.USER, "holds another run (result.json, metrics.csv, checkpoints)");
+        assertOneErrorLine(again, Forward4jCli.USER, "holds another run (result.json, metrics.csv, model.safetensors, checkpoints)");
         assertThat(again.err()).contains("--resume", "--overwrite");
 
         Files.writeString(dir.resolve("runs/metrics.csv"), "stale");

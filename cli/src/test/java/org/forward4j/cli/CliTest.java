@@ -55,7 +55,8 @@ class CliTest {
         int[] status = new int[1];
         String err = capture(() -> status[0] = Forward4jCli.run("train", "--allocator", "optimall"), true);
         assertThat(status[0]).isEqualTo(2);
-        assertThat(err).contains("error: No allocator named 'optimall'. Available: [neyman, optimal, uniform].")
+        assertThat(err).contains("error: No allocator named 'optimall' (did you mean 'optimal'?). Available: "
+                + "[neyman, optimal, uniform].")
                 .doesNotContain("at org.forward4j");
     }
 

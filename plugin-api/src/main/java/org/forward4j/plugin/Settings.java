@@ -185,7 +185,7 @@ public final class Settings {
                     problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
                     return defaultValue;
                 }
-                return used(key, x);
+                return given(key, v, x);
             } catch (NumberFormatException e) {
                 problems.add(key + "=" + v + " is not an integer; use an integer in [" + min + ", " + max + "]");
                 return defaultValue;
@@ -213,7 +213,7 @@ public final class Settings {
                     problems.add(key + "=" + v + " is out of range; use a number in [" + min + ", " + max + "]");
                     return defaultValue;
                 }
-                return used(key, x);
+                return given(key, v, x);
             } catch (NumberFormatException e) {
                 problems.add(key + "=" + v + " is not a number; use a number in [" + min + ", " + max + "]");
                 return defaultValue;
@@ -242,7 +242,7 @@ public final class Settings {
                     problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
                     return defaultValue;
                 }
-                return used(key, x);
+                return given(key, v, x);
             } catch (NumberFormatException e) {
                 problems.add(key + "=" + v + " is not a 64-bit integer; use a whole number in [" + min + ", " + max
                         + "]");
@@ -265,7 +265,7 @@ public final class Settings {
             }
             String t = v.trim().toLowerCase(Locale.ROOT);
             if (t.equals("true") || t.equals("false")) {
-                return used(key, Boolean.parseBoolean(t));
+                return given(key, t, Boolean.parseBoolean(t));
             }
             problems.add(key + "=" + v + " is not a boolean; use true or false");
             return defaultValue;
@@ -316,8 +316,15 @@ public final class Settings {
             return v;
         }
 
+        /** Records a default the reader fell back to. */
         private <T> T used(String key, T value) {
             effective.put(key, String.valueOf(value));
+            return value;
+        }
+
+        /** Records a valid value as the user wrote it ({@code 1}, not {@code 1.0}). */
+        private <T> T given(String key, String text, T value) {
+            effective.put(key, text.trim());
             return value;
         }
 

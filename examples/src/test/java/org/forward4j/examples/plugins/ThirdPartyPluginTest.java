@@ -159,7 +159,8 @@ class ThirdPartyPluginTest {
     }
 
     @Test
-    void pluginsListsTheThirdPartyPluginsAndReportsBrokenOnesWithoutFailing(@TempDir Path dir) throws Exception {
+    void pluginsListsTheThirdPartyPluginsAndReportsBrokenOnesWithThePluginExitStatus(@TempDir Path dir)
+            throws Exception {
         Path broken = ScenarioProviders.register(dir.resolve("broken-plugins"), QueryAllocatorProvider.class,
                 ScenarioProviders.ThrowingAllocatorProvider.class.getName());
         ScenarioProviders.register(broken, GradientEstimatorProvider.class,
@@ -170,8 +171,9 @@ class ThirdPartyPluginTest {
         cmd.add("plugins");
         Object[] r = run(cmd, dir.resolve("plugins.log"), 120);
         String output = (String) r[1];
-        assertThat((int) r[0]).as("forward4j plugins:%n%s", output).isZero();
-        assertThat(output).contains("allocators:", "estimators:", "backends:", "problems:");
+        assertThat((int) r[0]).as("forward4j plugins lists problems, so it exits with 4:%n%s", output).isEqualTo(4);
+        assertThat(output).contains("allocators:", "estimators:", "backends:", "problems:")
+                .contains("error: 2 plugin problem(s), listed above");
         assertThat(output.lines().filter(l -> l.startsWith("  loss-proportional ")).count())
                 .as("loss-proportional listed once:%n%s", output).isEqualTo(1);
         assertThat(output.lines().filter(l -> l.startsWith("  forward-diff ")).count())
@@ -184,6 +186,55 @@ class ThirdPartyPluginTest {
                 .contains("it implements estimator SPI version " + (GradientEstimatorProvider.SPI_VERSION + 1)
                         + " but this engine implements version " + GradientEstimatorProvider.SPI_VERSION)
                 .doesNotContain("Two or more");
+    }
+
+    /** Runs {@code bin/forward4j} of this checkout with extra environment variables. */
+    private static Object[] launcher(Path dir, java.util.Map<String, String> env, String... args) throws Exception {
+        Path script = moduleDir().getParent().resolve(Path.of("bin", "forward4j"));
+        List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("launcher.log").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("FORWARD4J_"));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator
+                + System.getenv().getOrDefault("PATH", ""));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("bin/forward4j %s finished", String.join(" ", args)).isTrue();
+        return new Object[] {p.exitValue(), Files.readString(dir.resolve("launcher.log"), StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void theLauncherFindsPluginsByOptionVariableAndFolder(@TempDir Path dir) throws Exception {
+        Path script = moduleDir().getParent().resolve(Path.of("bin", "forward4j"));
+        Path cliJar = moduleDir().getParent().resolve(Path.of("cli", "target", "forward4j-cli.jar"));
+        assumeTrue(Files.isRegularFile(cliJar), "cli/target/forward4j-cli.jar is built by the reactor before this");
+        assertThat(script).isRegularFile();
+        // the launcher's own variables set, and never read as settings
+        java.util.Map<String, String> jvm = java.util.Map.of("FORWARD4J_JAVA_OPTS", "-Xmx1g");
+        Object[] byOption = launcher(dir, jvm, "--plugins", pluginJar.toString(), "plugins");
+        assertThat((int) byOption[0]).as("--plugins:%n%s", byOption[1]).isZero();
+        assertThat((String) byOption[1]).contains("  loss-proportional ", "  forward-diff ");
+
+        Path home = dir.resolve("install");
+        Files.createDirectories(home.resolve("plugins"));
+        Files.copy(pluginJar, home.resolve("plugins").resolve(pluginJar.getFileName()));
+        Object[] byFolder = launcher(dir, java.util.Map.of("FORWARD4J_HOME", home.toString(),
+                "FORWARD4J_JAVA_OPTS", "-Xmx1g"), "plugins");
+        assertThat((int) byFolder[0]).as("plugins/ folder:%n%s", byFolder[1]).isZero();
+        assertThat((String) byFolder[1]).contains("  loss-proportional ", "  forward-diff ");
+
+        Object[] train = launcher(dir, java.util.Map.of("FORWARD4J_PLUGINS", pluginJar.toString(),
+                "FORWARD4J_JAVA_OPTS", "-Xmx1g"), "train", "--allocator", "loss-proportional", "--estimator",
+                "forward-diff", "-q", "4", "-b", "32", "-e", "1", "--hidden", "16", "--train-limit", "256",
+                "--test-limit", "200", "-o", dir.resolve("run").toString());
+        assertThat((int) train[0]).as("FORWARD4J_PLUGINS train:%n%s", train[1]).isZero();
+        assertThat((String) train[1]).contains("estimator forward-diff, allocator loss-proportional")
+                .contains("final test accuracy");
+        JsonNode plugins = new ObjectMapper().readTree(dir.resolve("run/result.json").toFile())
+                .get("provenance").get("plugins");
+        assertThat(plugins.get("allocator").get("location").asText()).endsWith(pluginJar.getFileName().toString());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
