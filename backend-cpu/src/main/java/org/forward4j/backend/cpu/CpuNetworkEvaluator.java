@@ -1,6 +1,7 @@
 package org.forward4j.backend.cpu;
 
 import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
 import org.forward4j.estimator.ActivationResult;
@@ -16,48 +17,58 @@ import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.noise.NoiseStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Evaluates plans of a {@link NetworkObjective} in batched ND4J matrix products (docs/method.md §6).
+ * Evaluates plans of a {@link NetworkObjective} in batched matrix products (docs/method.md §6): one OpenBLAS GEMM
+ * per layer and row chunk ({@link Blas}, straight on native buffers), with everything between two GEMMs (bias,
+ * noise, activation, loss) done in one pass over the product in Java, and the noise from {@link FastNoise}.
  *
  * <p>Weight plans: each run of consecutive queries on one direction is one task that generates the direction once,
- * materialises {@code theta + scale * z} per query into reused parameter buffers and pushes the query's
- * rows through one GEMM per layer. With {@link #evaluateAndCombine} the task also hands {@code c_j z_j} to the
- * calling thread, which adds the terms in direction order, so a step generates each direction once in all.
+ * writes {@code theta + scale * z} per query into the task's native weight buffers and pushes the query's rows
+ * through one GEMM per layer and chunk. A clean query reuses the weights already loaded for the same call, and a
+ * chunk whose rows are the ones last gathered reuses them. With {@link #evaluateAndCombine} the task also hands
+ * {@code c_j z_j} to the calling thread, which adds the terms in direction order, so a step generates each
+ * direction once in all.
  *
- * <p>Activation plans: all rows share the weights, so each layer is one GEMM (transpose by BLAS flag) over a chunk
- * of rows; the noise is generated in bulk per layer and kept as {@code sigma * sign * eps} with the hidden layers'
- * inputs until the chunk is assembled. The first layer's weight term is summed per distinct data row before one
- * GEMM with those rows (a point's queries share its input). {@link #evaluateAndAssemble} assembles each chunk of whole
- * groups right after its forward and frees it, with at most one chunk per thread alive, so the memory of a step is
- * that of the rows in flight whatever the number of draws; {@link #evaluate(float[], ActivationPlan)} keeps the
- * chunks until the pass is assembled or closed (used for pilot rounds).
+ * <p>Activation plans: all rows share the weights. A point's queries share its data row and the noise is added after
+ * the first layer's product, so that product is computed once per distinct data row of a chunk (1/16 of the work
+ * at 16 queries per point) and each query adds its own noise to it; the deeper layers are one GEMM over the chunk's
+ * rows. The noise is generated once per antithetic pair (both rows use the same stream) and kept as
+ * {@code sigma * sign * eps} with the hidden layers' inputs until the chunk is assembled: the first layer's weight
+ * term as {@code sum_u (sum_{r: row(r) = u} c_r eps_r) x_u^T}, one product over the distinct rows, each deeper layer
+ * as one product {@code (c eps_l)^T x_l}. {@link #evaluateAndAssemble} assembles each chunk of whole groups right
+ * after its forward and frees it, with at most one chunk per thread alive, so the memory of a step is that of the
+ * rows in flight whatever the number of draws; {@link #evaluate(float[], ActivationPlan)} keeps the chunks until the
+ * pass is assembled or closed (used for pilot rounds).
  *
- * <p>ND4J arrays are released explicitly as soon as they are dead (ND4J otherwise frees native memory only when the
- * collector reclaims the Java wrappers), and Java and parameter buffers come from pools owned by the evaluator, so a
- * step leaves little garbage.
- * Tasks have boundaries that do not depend on the thread count and results are combined in task order: bit-identical
- * results for any number of threads.
+ * <p>Native and Java buffers come from pools owned by the evaluator, so a step leaves little garbage. Tasks have
+ * boundaries that do not depend on the thread count, BLAS is single-threaded per call and results are combined in
+ * task order: bit-identical results for any number of threads.
  */
 final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
 
     private final NetworkObjective objective;
     private final DenseNetwork network;
     private final INDArray features;
+    /** The features in native memory, [rows, in]: the source rows are copied from. */
+    private final FloatPointer featureData;
     private final int[] labels;
     private final int chunkRows;
     private final Parallel parallel;
+    /** The widest layer input or output. */
+    private final int maxWidth;
     /**
      * Reused Java buffers (noise of a chunk's layer, a query's parameters, a direction, a chunk's terms being
      * committed): taken by a task and given back when it is done, so a step makes no garbage of their size. Owned
      * by this evaluator, so they go with it.
      */
     private final FloatPool buffers = new FloatPool();
-    /** Parameter buffers for weight queries, refilled per query instead of allocated: one per concurrent task. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Layers> spareLayers =
+    /** Reused native buffers (a chunk's kept inputs, products). */
+    private final NativePool nativeBuffers = new NativePool();
+    /** Per-task state of weight plans (weights, gathered rows, products): one per concurrent task. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Workspace> workspaces =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     CpuNetworkEvaluator(NetworkObjective objective, int chunkRows, Parallel parallel) {
@@ -66,7 +77,13 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         this.network = objective.network();
         this.labels = objective.labels();
         this.features = Nd4jArrays.fromFloats(objective.features(), labels.length, network.in(0));
+        this.featureData = (FloatPointer) features.data().addressPointer();
         this.chunkRows = chunkRows;
+        int widest = 0;
+        for (int s : network.sizes()) {
+            widest = Math.max(widest, s);
+        }
+        this.maxWidth = widest;
     }
 
     @Override
@@ -154,27 +171,31 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         double[][] out = new double[queries.size()][];
         // one task per run of consecutive queries on one direction: the direction is generated once per task
         List<WeightPlan.Run> runs = plan.directionRuns();
+        // identifies this call's clean weights: a workspace that loaded them for this call need not load them again
+        Object call = new Object();
         java.util.function.IntFunction<Term> task = g -> {
             WeightPlan.Run run = runs.get(g);
-            // a query's perturbed parameters live only until its rows are evaluated
             float[] z = null;
-            float[] perturbed = buffers.take(d);
+            float[] perturbed = null;
+            Workspace ws = workspace();
             try {
                 for (int q = run.from(); q < run.to(); q++) {
                     WeightQuery wq = queries.get(q);
                     if (wq.scale() == 0f) {
-                        System.arraycopy(theta, 0, perturbed, 0, d);
+                        ws.load(theta, call);
                     } else {
                         if (z == null) {
                             z = buffers.take(d);
-                            plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+                            FastNoise.fill(plan.stream(wq.direction()), plan.distribution(), z, 0, d, 0);
+                            perturbed = buffers.take(d);
                         }
                         float s = wq.scale();
                         for (int k = 0; k < d; k++) {
                             perturbed[k] = theta[k] + s * z[k];
                         }
+                        ws.load(perturbed, null);
                     }
-                    out[q] = forward(perturbed, wq.rows());
+                    out[q] = ws.losses(wq.rows());
                 }
                 double c = weigher == null || z == null ? 0.0 : weigher.weight(run.from(), run.to(), out);
                 if (c == 0.0) {
@@ -185,6 +206,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                 z = null;
                 return term;
             } finally {
+                workspaces.add(ws);
                 buffers.give(perturbed);
                 buffers.give(z);
             }
@@ -206,46 +228,27 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         return out;
     }
 
-    /** Losses of {@code rows} under parameters {@code params}, in row chunks, in reused layer buffers. */
-    private double[] forward(float[] params, int[] rows) {
-        Layers layers = spareLayers.poll();
-        layers = layers == null ? new Layers(params) : layers.fill(params);
-        try {
-            return forward(layers, rows);
-        } finally {
-            spareLayers.add(layers);
-        }
-    }
-
-    private double[] forward(Layers layers, int[] rows) {
-        double[] losses = new double[rows.length];
-        for (int from = 0; from < rows.length; from += chunkRows) {
-            int to = Math.min(rows.length, from + chunkRows);
-            int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
-            INDArray x = gather(chunk);
-            for (int l = 0; l < network.layers(); l++) {
-                INDArray v = layers.affine(l, x);
-                Nd4jArrays.release(x);
-                x = l < network.layers() - 1 ? activate(v) : v;
-            }
-            losses(x, chunk, losses, from);
-            Nd4jArrays.release(x);
-        }
-        return losses;
+    private Workspace workspace() {
+        Workspace ws = workspaces.poll();
+        return ws == null ? new Workspace() : ws;
     }
 
     @Override
     public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-        Layers layers = new Layers(theta);
+        NativeLayers layers = new NativeLayers(theta);
         int n = plan.size();
         double[] losses = new double[n];
         int count = (n + chunkRows - 1) / chunkRows;
-        List<Chunk> chunks = parallel.map(count, c -> {
-            Chunk chunk = new Chunk(plan, c * chunkRows, Math.min(n, (c + 1) * chunkRows));
-            chunk.forward(layers, losses, true);
-            return chunk;
-        });
-        layers.release();
+        List<Chunk> chunks;
+        try {
+            chunks = parallel.map(count, c -> {
+                Chunk chunk = new Chunk(plan, c * chunkRows, Math.min(n, (c + 1) * chunkRows));
+                chunk.forward(layers, losses, true);
+                return chunk;
+            });
+        } finally {
+            layers.release();
+        }
         return new CpuActivationPass(plan, losses, chunks);
     }
 
@@ -261,7 +264,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             RowWeigher weigher, float[] gradient, boolean noiseEnergy) {
         plan.checkGroups(groupEnds);
         checkGradient(gradient);
-        Layers layers = new Layers(theta);
+        NativeLayers layers = new NativeLayers(theta);
         int n = plan.size();
         double[] losses = new double[n];
         double[] weights = new double[n];
@@ -278,38 +281,38 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         chunks.add(new int[] {first, groupEnds.length});
         // one chunk per thread alive at a time: a chunk's terms (a full gradient's size) dominate its memory, so
         // this keeps the step's memory the same whether the plan has 2 chunks or 200
-        parallel.ordered(chunks.size(), parallel.threads(), c -> {
-            int[] span = chunks.get(c);
-            Chunk chunk = new Chunk(plan, groupStart(groupEnds, span[0]), groupEnds[span[1] - 1]);
-            chunk.forward(layers, losses, noiseEnergy);
-            for (int g = span[0]; g < span[1]; g++) {
-                weigher.weigh(groupStart(groupEnds, g), groupEnds[g], losses, weights);
-            }
-            if (energies != null) {
-                System.arraycopy(chunk.energy(), 0, energies, chunk.from, chunk.size());
-            }
-            try {
-                return chunk.gradient(weights);
-            } finally {
-                chunk.release();
-            }
-        }, part -> addParts(gradient, part));
-        layers.release();
+        try {
+            parallel.ordered(chunks.size(), parallel.threads(), c -> {
+                int[] span = chunks.get(c);
+                Chunk chunk = new Chunk(plan, groupStart(groupEnds, span[0]), groupEnds[span[1] - 1]);
+                try {
+                    chunk.forward(layers, losses, noiseEnergy);
+                    for (int g = span[0]; g < span[1]; g++) {
+                        weigher.weigh(groupStart(groupEnds, g), groupEnds[g], losses, weights);
+                    }
+                    if (energies != null) {
+                        System.arraycopy(chunk.energy(), 0, energies, chunk.from, chunk.size());
+                    }
+                    return chunk.gradient(weights);
+                } finally {
+                    chunk.release();
+                }
+            }, part -> addPart(gradient, part));
+        } finally {
+            layers.release();
+        }
         return new ActivationResult(losses, weights, energies);
     }
 
-    /** Adds one chunk's per-layer terms (null: nothing to add) to a flat gradient and frees them. */
-    private void addParts(float[] gradient, INDArray[] part) {
+    /** Adds one chunk's terms (the flat gradient layout; null: nothing to add) to a gradient and recycles them. */
+    private void addPart(float[] gradient, float[] part) {
         if (part == null) {
             return;
         }
-        float[] scratch = buffers.take(0);
-        for (int l = 0; l < network.layers(); l++) {
-            scratch = Nd4jArrays.addTo(part[2 * l], gradient, network.weightOffset(l), scratch);
-            scratch = Nd4jArrays.addTo(part[2 * l + 1], gradient, network.biasOffset(l), scratch);
+        for (int k = 0, d = network.dimension(); k < d; k++) {
+            gradient[k] += part[k];
         }
-        buffers.give(scratch);
-        Nd4jArrays.release(part);
+        buffers.give(part);
     }
 
     /** A pool of float buffers: {@code take} one at least as long as asked, {@code give} it back when done. */
@@ -335,79 +338,178 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         }
     }
 
-    private INDArray gather(int[] rows) {
-        return Nd4j.pullRows(features, 1, rows);
+    /** A pool of native float buffers, as {@link FloatPool} for Java ones. */
+    private static final class NativePool {
+        private final java.util.concurrent.ConcurrentLinkedQueue<FloatPointer> spare =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        /** A native buffer of at least {@code size} floats at position 0 (contents undefined). */
+        FloatPointer take(long size) {
+            for (FloatPointer b : spare) {
+                if (b.capacity() >= size && spare.remove(b)) {
+                    return b;
+                }
+            }
+            return new FloatPointer(Math.max(1, size));
+        }
+
+        /** Returns a buffer for reuse (null is ignored); beyond 16 spare ones it is freed. */
+        void give(FloatPointer b) {
+            if (b == null) {
+                return;
+            }
+            if (spare.size() < 16) {
+                spare.add(b.position(0));
+            } else {
+                b.close();
+            }
+        }
     }
 
-    private INDArray activate(INDArray v) {
+    /** Copies data rows {@code rows[from .. from + count)} into {@code dst} as [count, in], through cursor views. */
+    private void gather(int[] rows, int from, int count, FloatPointer dstCursor, FloatPointer srcCursor) {
+        int in = network.in(0);
+        for (int r = 0; r < count; r++) {
+            Blas.copy(dstCursor, (long) r * in, srcCursor, (long) rows[from + r] * in, in);
+        }
+    }
+
+    /** The hidden activation of {@code v}. */
+    private float activate(float v) {
         return switch (network.activation()) {
-            case RELU -> Transforms.relu(v, false);
-            case TANH -> Transforms.tanh(v, false);
+            case RELU -> v > 0f ? v : 0f;
+            case TANH -> (float) Math.tanh(v);
             case IDENTITY -> v;
         };
     }
 
-    private void losses(INDArray logits, int[] rows, double[] out, int offset) {
-        int classes = network.classes();
-        float[] lf = Nd4jArrays.toFloats(logits);
-        for (int r = 0; r < rows.length; r++) {
-            out[offset + r] = Networks.softmaxCrossEntropy(lf, r * classes, classes, labels[rows[r]]);
-        }
-    }
+    /** One parameter vector's layers: weights in native memory ([out, in] each), biases in Java. */
+    private final class NativeLayers {
+        final FloatPointer[] w;
+        final float[][] b;
 
-    /** The layers of one parameter vector as separate, contiguous ND4J arrays (no views: BLAS gets them as is). */
-    private final class Layers {
-        private final INDArray[] w;
-        private final INDArray[] b;
-
-        Layers(float[] params) {
+        NativeLayers(float[] params) {
             int layers = network.layers();
-            w = new INDArray[layers];
-            b = new INDArray[layers];
+            w = new FloatPointer[layers];
+            b = new float[layers][];
             for (int l = 0; l < layers; l++) {
-                w[l] = Nd4jArrays.fromRange(params, network.weightOffset(l), network.out(l) * network.in(l),
-                        network.out(l), network.in(l));
-                b[l] = Nd4jArrays.fromRange(params, network.biasOffset(l), network.out(l), 1, network.out(l));
+                w[l] = new FloatPointer((long) network.out(l) * network.in(l));
+                b[l] = new float[network.out(l)];
             }
+            fill(params);
         }
 
         /** Overwrites the layers with another parameter vector (reusing the native buffers). */
-        Layers fill(float[] params) {
+        void fill(float[] params) {
             for (int l = 0; l < w.length; l++) {
-                Nd4jArrays.copyInto(params, network.weightOffset(l), w[l]);
-                Nd4jArrays.copyInto(params, network.biasOffset(l), b[l]);
+                w[l].position(0).put(params, network.weightOffset(l), network.out(l) * network.in(l));
+                System.arraycopy(params, network.biasOffset(l), b[l], 0, b[l].length);
             }
-            return this;
         }
 
-        /** Frees the parameters' native buffers; the layers are unusable afterwards. */
+        /** Frees the native weights; the layers are unusable afterwards. */
         void release() {
-            Nd4jArrays.release(w);
-            Nd4jArrays.release(b);
+            for (FloatPointer p : w) {
+                p.close();
+            }
+        }
+    }
+
+    /**
+     * What one task of a weight plan needs: its own weights, the last rows it gathered and two product buffers, so a
+     * query costs one weight upload and one GEMM per layer and chunk.
+     */
+    private final class Workspace {
+        private final NativeLayers layers;
+        /** The call whose clean parameters the layers hold, or null. */
+        private Object cleanCall;
+        private final FloatPointer input;
+        private final FloatPointer inputCursor;
+        private final FloatPointer sourceCursor;
+        private final FloatPointer hidden;
+        private final FloatPointer product;
+        private final float[] values;
+        /** The data rows {@link #input} holds (a copy), or null. */
+        private int[] gathered;
+
+        Workspace() {
+            int d = network.dimension();
+            this.layers = new NativeLayers(new float[d]);
+            this.input = new FloatPointer((long) chunkRows * network.in(0));
+            this.inputCursor = Blas.cursor(input);
+            this.sourceCursor = Blas.cursor(featureData);
+            this.hidden = new FloatPointer((long) chunkRows * maxWidth);
+            this.product = new FloatPointer((long) chunkRows * maxWidth);
+            this.values = new float[chunkRows * maxWidth];
         }
 
-        /** {@code x W^T + b}, the transpose done by GEMM's flag rather than a transposed view. */
-        INDArray affine(int l, INDArray x) {
-            return Nd4j.gemm(x, w[l], false, true).addiRowVector(b[l]);
+        /** Loads a parameter vector; {@code call} non-null marks clean parameters that stay the same for the call. */
+        void load(float[] params, Object call) {
+            if (call != null && call == cleanCall) {
+                return;
+            }
+            layers.fill(params);
+            cleanCall = call;
+        }
+
+        /** The losses of data rows {@code rows} under the loaded parameters, in chunks of at most chunkRows. */
+        double[] losses(int[] rows) {
+            double[] losses = new double[rows.length];
+            int classes = network.classes();
+            for (int from = 0; from < rows.length; from += chunkRows) {
+                int m = Math.min(rows.length, from + chunkRows) - from;
+                if (gathered == null || !java.util.Arrays.equals(gathered, 0, gathered.length, rows, from, from + m)) {
+                    gather(rows, from, m, inputCursor, sourceCursor);
+                    gathered = java.util.Arrays.copyOfRange(rows, from, from + m);
+                }
+                FloatPointer x = input;
+                for (int l = 0; l < network.layers(); l++) {
+                    int out = network.out(l);
+                    Blas.gemmNT(m, out, network.in(l), x, layers.w[l], product);
+                    product.get(values, 0, m * out);
+                    float[] bias = layers.b[l];
+                    boolean hiddenLayer = l < network.layers() - 1;
+                    for (int r = 0, i = 0; r < m; r++) {
+                        for (int o = 0; o < out; o++, i++) {
+                            float v = values[i] + bias[o];
+                            values[i] = hiddenLayer ? activate(v) : v;
+                        }
+                    }
+                    if (hiddenLayer) {
+                        hidden.put(values, 0, m * out);
+                        x = hidden;
+                    }
+                }
+                for (int r = 0; r < m; r++) {
+                    losses[from + r] = Networks.softmaxCrossEntropy(values, r * classes, classes,
+                            labels[rows[from + r]]);
+                }
+            }
+            return losses;
         }
     }
 
     /**
      * The rows {@code from..to-1} of an activation plan: their forward pass, and what assembling their
-     * likelihood-ratio terms needs (docs/method.md §2): each layer's scaled noise {@code sigma * sign_r * eps_{r,l}}
-     * and the inputs of the layers after the first. The first layer's input is the data row itself, shared by
-     * every query of a point, so it is not kept: its weight term {@code sum_r c_r eps_r x_{row(r)}^T} is assembled
-     * as {@code sum_u (sum_{r: row(r) = u} c_r eps_r) x_u^T}, one product over the chunk's distinct data rows
-     * instead of one over all of its queries.
+     * likelihood-ratio terms needs (docs/method.md §2): each layer's scaled noise {@code sigma * sign_r * eps_{r,l}},
+     * the chunk's distinct data rows and the inputs of the layers after the first. The first layer's input is the
+     * data row itself, shared by every query of a point: its product with the weights is computed once per distinct
+     * row, and its weight term {@code sum_r c_r eps_r x_{row(r)}^T} is assembled as
+     * {@code sum_u (sum_{r: row(r) = u} c_r eps_r) x_u^T}, one product over the distinct rows.
      */
     private final class Chunk {
         private final ActivationPlan plan;
         private final int from;
         private final int to;
+        /** The distinct data rows, in order of first use, and each query row's index among them. */
+        private int[] distinct;
+        private int[] unit;
+        /** The distinct rows' features, [distinct, in]. */
+        private FloatPointer points;
         /** Per layer: {@code sigma * sign * eps} as [rows, out]. */
-        private final INDArray[] noise;
+        private final float[][] noise;
         /** Per layer after the first: its input as [rows, in]. */
-        private final INDArray[] inputs;
+        private final FloatPointer[] inputs;
         /** Per row: {@code sum_l (|eps_{r,l}|^2 - out_l)}, when computed. */
         private double[] energy;
 
@@ -415,66 +517,123 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             this.plan = plan;
             this.from = from;
             this.to = to;
-            this.noise = new INDArray[network.layers()];
-            this.inputs = new INDArray[network.layers()];
+            this.noise = new float[network.layers()][];
+            this.inputs = new FloatPointer[network.layers()];
         }
 
         int size() {
             return to - from;
         }
 
-        void forward(Layers layers, double[] losses, boolean withEnergy) {
+        void forward(NativeLayers layers, double[] losses, boolean withEnergy) {
             int rows = size();
-            int[] dataRows = java.util.Arrays.copyOfRange(plan.rows(), from, to);
+            int[] planRows = plan.rows();
+            int[] streams = plan.streams();
+            boolean[] negate = plan.negate();
             float sigma = plan.sigma();
             double[] e = withEnergy ? new double[rows] : null;
-            INDArray x = gather(dataRows);
-            for (int l = 0; l < network.layers(); l++) {
-                INDArray v = layers.affine(l, x);
-                if (l > 0) {
-                    inputs[l] = x;
-                } else {
-                    Nd4jArrays.release(x);
+            // distinct data rows: the first layer's product is computed once for each
+            java.util.Map<Integer, Integer> index = new java.util.HashMap<>();
+            unit = new int[rows];
+            int[] firstUse = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                Integer u = index.putIfAbsent(planRows[from + r], index.size());
+                if (u == null) {
+                    u = index.size() - 1;
+                    firstUse[u] = planRows[from + r];
                 }
-                int out = network.out(l);
-                float[] buf = buffers.take(rows * out);
-                for (int r = 0; r < rows; r++) {
-                    // the buffer holds sigma * sign * eps, generated in one pass
-                    plan.stream(from + r, l).fill(NoiseStream.Distribution.GAUSSIAN, buf, r * out, out, 0);
-                    float scale = plan.negate()[from + r] ? -sigma : sigma;
+                unit[r] = u;
+            }
+            distinct = java.util.Arrays.copyOf(firstUse, index.size());
+            int units = distinct.length;
+            int in0 = network.in(0);
+            points = nativeBuffers.take((long) units * in0);
+            gather(distinct, 0, units, Blas.cursor(points), Blas.cursor(featureData));
+            FloatPointer product = nativeBuffers.take((long) Math.max(units, rows) * maxWidth);
+            float[] first = buffers.take(units * network.out(0));
+            float[] values = buffers.take(rows * maxWidth);
+            float[] eps = buffers.take(maxWidth);
+            try {
+                int out0 = network.out(0);
+                Blas.gemmNT(units, out0, in0, points, layers.w[0], product);
+                product.get(first, 0, units * out0);
+                for (int u = 0, i = 0; u < units; u++) {
+                    for (int o = 0; o < out0; o++, i++) {
+                        first[i] += layers.b[0][o];
+                    }
+                }
+                for (int l = 0; l < network.layers(); l++) {
+                    int out = network.out(l);
+                    boolean hiddenLayer = l < network.layers() - 1;
+                    float[] bias = layers.b[l];
+                    if (l > 0) {
+                        Blas.gemmNT(rows, out, network.in(l), inputs[l], layers.w[l], product);
+                        product.get(values, 0, rows * out);
+                    }
+                    float[] nz = buffers.take(rows * out);
+                    noise[l] = nz;
                     double sq = 0;
-                    for (int o = r * out, end = o + out; o < end; o++) {
-                        float z = buf[o];
-                        sq += (double) z * z;
-                        buf[o] = scale * z;
+                    for (int r = 0; r < rows; r++) {
+                        // both rows of an antithetic pair use the same stream: generate it once
+                        if (r == 0 || streams[from + r] != streams[from + r - 1]) {
+                            FastNoise.fill(plan.stream(from + r, l), NoiseStream.Distribution.GAUSSIAN, eps, 0, out,
+                                    0);
+                            sq = 0;
+                            for (int o = 0; o < out; o++) {
+                                sq += (double) eps[o] * eps[o];
+                            }
+                        }
+                        if (e != null) {
+                            e[r] += sq - out;
+                        }
+                        float scale = negate[from + r] ? -sigma : sigma;
+                        int base = r * out;
+                        int src = l == 0 ? unit[r] * out : base;
+                        float[] pre = l == 0 ? first : values;
+                        for (int o = 0; o < out; o++) {
+                            float n = scale * eps[o];
+                            nz[base + o] = n;
+                            float v = (l == 0 ? pre[src + o] : pre[src + o] + bias[o]) + n;
+                            values[base + o] = hiddenLayer ? activate(v) : v;
+                        }
                     }
-                    if (e != null) {
-                        e[r] += sq - out;
+                    if (hiddenLayer) {
+                        FloatPointer next = nativeBuffers.take((long) rows * out);
+                        next.put(values, 0, rows * out);
+                        inputs[l + 1] = next;
                     }
                 }
-                noise[l] = Nd4jArrays.fromRange(buf, 0, rows * out, rows, out);
-                buffers.give(buf);
-                v.addi(noise[l]);
-                x = l < network.layers() - 1 ? activate(v) : v;
+                int classes = network.classes();
+                for (int r = 0; r < rows; r++) {
+                    losses[from + r] = Networks.softmaxCrossEntropy(values, r * classes, classes,
+                            labels[planRows[from + r]]);
+                }
+            } finally {
+                nativeBuffers.give(product);
+                buffers.give(first);
+                buffers.give(values);
+                buffers.give(eps);
             }
             energy = e;
-            losses(x, dataRows, losses, from);
-            Nd4jArrays.release(x);
         }
 
-        /** Frees the kept noise and inputs. */
+        /** Frees the kept noise, inputs and rows. */
         void release() {
-            Nd4jArrays.release(noise);
-            Nd4jArrays.release(inputs);
-            java.util.Arrays.fill(noise, null);
-            java.util.Arrays.fill(inputs, null);
+            for (int l = 0; l < noise.length; l++) {
+                buffers.give(noise[l]);
+                nativeBuffers.give(inputs[l]);
+                noise[l] = null;
+                inputs[l] = null;
+            }
+            nativeBuffers.give(points);
+            points = null;
         }
 
         /**
-         * This chunk's terms {@code sum_r w_r sign_r eps_{r,l} x_{r,l}^T / sigma} and the bias sums, per layer as
-         * {weights, biases}; null when every weight is 0.
+         * This chunk's terms {@code sum_r w_r sign_r eps_{r,l} x_{r,l}^T / sigma} and the bias sums, in the flat
+         * gradient layout (a pooled buffer); null when every weight is 0.
          */
-        INDArray[] gradient(double[] rowWeights) {
+        float[] gradient(double[] rowWeights) {
             int rows = size();
             float sigma = plan.sigma();
             // the noise is kept as sigma * sign * eps, so the coefficient is w / sigma^2
@@ -487,33 +646,53 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             if (!any) {
                 return null;
             }
-            INDArray coefRow = Nd4jArrays.fromFloats(coef, 1, rows);
-            INDArray coefColumn = Nd4jArrays.fromFloats(coef, rows, 1);
-            INDArray[] g = new INDArray[2 * network.layers()];
-            // first layer: coefficients summed per distinct data row, then one product with those rows
-            int[] distinct = java.util.Arrays.stream(plan.rows(), from, to).distinct().toArray();
-            java.util.Map<Integer, Integer> index = new java.util.HashMap<>();
-            for (int u = 0; u < distinct.length; u++) {
-                index.put(distinct[u], u);
+            float[] part = buffers.take(network.dimension());
+            float[] scaled = buffers.take(Math.max(rows, distinct.length) * maxWidth);
+            FloatPointer terms = nativeBuffers.take((long) Math.max(rows, distinct.length) * maxWidth);
+            FloatPointer product = nativeBuffers.take((long) maxWidth * maxWidth);
+            try {
+                for (int l = 0; l < network.layers(); l++) {
+                    int out = network.out(l);
+                    int in = network.in(l);
+                    float[] nz = noise[l];
+                    int bo = network.biasOffset(l);
+                    java.util.Arrays.fill(part, bo, bo + out, 0f);
+                    int termRows;
+                    if (l == 0) {
+                        // coefficient-weighted noise summed per distinct data row
+                        termRows = distinct.length;
+                        java.util.Arrays.fill(scaled, 0, termRows * out, 0f);
+                        for (int r = 0; r < rows; r++) {
+                            int t = unit[r] * out;
+                            for (int o = 0; o < out; o++) {
+                                float c = coef[r] * nz[r * out + o];
+                                scaled[t + o] += c;
+                                part[bo + o] += c;
+                            }
+                        }
+                    } else {
+                        termRows = rows;
+                        for (int r = 0; r < rows; r++) {
+                            for (int o = 0, i = r * out; o < out; o++, i++) {
+                                float c = coef[r] * nz[i];
+                                scaled[i] = c;
+                                part[bo + o] += c;
+                            }
+                        }
+                    }
+                    terms.put(scaled, 0, termRows * out);
+                    Blas.gemmTN(out, in, termRows, terms, l == 0 ? points : inputs[l], product);
+                    product.get(part, network.weightOffset(l), out * in);
+                }
+                float[] done = part;
+                part = null;
+                return done;
+            } finally {
+                buffers.give(part);
+                buffers.give(scaled);
+                nativeBuffers.give(terms);
+                nativeBuffers.give(product);
             }
-            float[] indicator = new float[distinct.length * rows];
-            for (int r = 0; r < rows; r++) {
-                indicator[index.get(plan.rows()[from + r]) * rows + r] = coef[r];
-            }
-            INDArray sums = Nd4jArrays.fromFloats(indicator, distinct.length, rows);
-            INDArray perPoint = sums.mmul(noise[0]);
-            INDArray points = gather(distinct);
-            g[0] = Nd4j.gemm(perPoint, points, true, false);
-            g[1] = coefRow.mmul(noise[0]);
-            Nd4jArrays.release(sums, perPoint, points);
-            for (int l = 1; l < network.layers(); l++) {
-                INDArray scaled = noise[l].mulColumnVector(coefColumn);
-                g[2 * l] = Nd4j.gemm(scaled, inputs[l], true, false);
-                g[2 * l + 1] = coefRow.mmul(noise[l]);
-                Nd4jArrays.release(scaled);
-            }
-            Nd4jArrays.release(coefRow, coefColumn);
-            return g;
         }
 
         /** Noise energies, computed by a forward asked for them. */
@@ -550,7 +729,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             }
             List<Chunk> kept = open();
             parallel.ordered(kept.size(), parallel.threads(), c -> kept.get(c).gradient(rowWeights),
-                    part -> addParts(gradient, part));
+                    part -> addPart(gradient, part));
         }
 
         @Override

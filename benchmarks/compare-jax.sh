@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs forward4j's `bench` and the JAX peer (benchmarks/peers/peer_jax.py) alternately, several times, on the same
+# machine, and prints the ratio table forward4j / JAX: plain forward rows/s, lr queries/s, shared Gaussian spsa
+# queries/s per MLP shape (batch 64, 16 queries per point), with medians and the spread over the repetitions.
+# It is a benchmark, not a test: CI does not run it.
+#
+# usage: benchmarks/compare-jax.sh                    (after mvn -B -q install -DskipTests)
+# environment:
+#   FORWARD4J_JAX_VENV   the Python virtual environment with JAX (default benchmarks/target/venv; created and
+#                        filled with `pip install jax jaxlib numpy` when it has no JAX)
+#   COMPARE_SHAPES       MLP shapes (default "784-256-10 784-1024-1024-10")
+#   COMPARE_REPS         repetitions of the pair (forward4j, JAX) per shape (default 3)
+#   COMPARE_STEPS        forward4j timed steps per row (default 15)
+#   COMPARE_OUT          folder for the raw outputs and the table (default benchmarks/target/compare-jax)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${FORWARD4J_JAX_VENV:-$here/benchmarks/target/venv}"
+shapes="${COMPARE_SHAPES:-784-256-10 784-1024-1024-10}"
+reps="${COMPARE_REPS:-3}"
+steps="${COMPARE_STEPS:-15}"
+out="${COMPARE_OUT:-$here/benchmarks/target/compare-jax}"
+mkdir -p "$out"
+
+if [ ! -f "$here/cli/target/forward4j-cli.jar" ]; then
+  echo "compare-jax: forward4j is not built; run: mvn -B -q install -DskipTests" >&2
+  exit 1
+fi
+if ! "$venv/bin/python" -c "import jax" >/dev/null 2>&1; then
+  echo "compare-jax: installing JAX into $venv (log: $out/pip.log)" >&2
+  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install jax jaxlib numpy; } >"$out/pip.log" 2>&1 \
+      || ! "$venv/bin/python" -c "import jax" >/dev/null 2>&1; then
+    echo "compare-jax: cannot install JAX into $venv (pip failed, see $out/pip.log); set FORWARD4J_JAX_VENV to a" \
+      "virtual environment that has jax" >&2
+    exit 2
+  fi
+fi
+
+raw="$out/raw.txt"
+: >"$raw"
+for rep in $(seq 1 "$reps"); do
+  for shape in $shapes; do
+    # alternate which side goes first, so a slow spell of the machine does not always hit the same side
+    for side in $([ $((rep % 2)) -eq 1 ] && echo "forward4j jax" || echo "jax forward4j"); do
+      if [ "$side" = jax ]; then
+        echo "compare-jax: rep $rep, $shape, JAX" >&2
+        "$venv/bin/python" "$here/benchmarks/peers/peer_jax.py" "${shape//-/,}" 64 16 20 \
+          | sed "s/^peer jax [^ ]* /jax $rep /" >>"$raw"
+      else
+        echo "compare-jax: rep $rep, $shape, forward4j" >&2
+        "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --no-sweep --steps "$steps" \
+          --max-seconds 30 -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
+        # bench.csv: shape, estimator, ..., queries_per_s (10), ..., plain_rows_per_s (12)
+        awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $10; print "forward4j", rep, $1, "plain", $12 }' \
+          "$out/bench-$rep-$shape/bench.csv" >>"$raw"
+      fi
+    done
+  done
+done
+
+jax_version="$("$venv/bin/python" -c 'import jax; print(jax.__version__)')"
+java_version="$(java -version 2>&1 | head -1)"
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+cores="$(nproc)"
+"$venv/bin/python" - "$raw" "$cpu" "$cores" "$java_version" "$jax_version" "$reps" <<'PY' | tee "$out/table.md"
+import statistics
+import sys
+
+raw, cpu, cores, java, jax_version, reps = sys.argv[1:]
+values = {}
+for line in open(raw):
+    side, rep, shape, what, rate = line.split()
+    values.setdefault((shape, what, side), {}).setdefault(int(rep), []).append(float(rate))
+print(f"Machine: {cpu}, {cores} cores; {java}; JAX {jax_version} (XLA, CPU); batch 64, 16 queries per point; "
+      f"{reps} alternating runs of each side, medians (min-max)")
+print()
+print("| shape | what | forward4j | JAX | forward4j / JAX |")
+print("|---|---|--:|--:|--:|")
+names = {"plain": "plain forward, rows/s", "lr": "lr, queries/s", "spsa": "spsa, shared Gaussian, queries/s"}
+shapes = sorted({k[0] for k in values}, key=lambda s: [int(x) for x in s.split("-")])
+for shape in shapes:
+    for what in ("plain", "lr", "spsa"):
+        f = values.get((shape, what, "forward4j"), {})
+        j = values.get((shape, what, "jax"), {})
+        # the bench measures plain rows/s beside each estimator row: one value per run is their median
+        fr = {r: statistics.median(v) for r, v in f.items()}
+        jr = {r: statistics.median(v) for r, v in j.items()}
+        ratios = [fr[r] / jr[r] for r in fr if r in jr]
+        if not fr or not jr:
+            continue
+        def cell(xs):
+            xs = list(xs)
+            return f"{statistics.median(xs):,.0f} ({min(xs):,.0f}-{max(xs):,.0f})"
+        print(f"| {shape} | {names[what]} | {cell(fr.values())} | {cell(jr.values())} | "
+              f"**{statistics.median(ratios):.2f}** ({min(ratios):.2f}-{max(ratios):.2f}) |")
+PY
