@@ -47,7 +47,7 @@ for rep in $(seq 1 "$reps"); do
           | sed "s/^peer jax [^ ]* /jax $rep /" >>"$raw"
       else
         echo "compare-jax: rep $rep, $shape, forward4j" >&2
-        "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --no-sweep --steps "$steps" \
+        "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --no-sweep --steps "$steps" --warmup 40 \
           --max-seconds 30 -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
         # bench.csv: shape, estimator, ..., queries_per_s (10), ..., plain_rows_per_s (12)
         awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $10; print "forward4j", rep, $1, "plain", $12 }' \

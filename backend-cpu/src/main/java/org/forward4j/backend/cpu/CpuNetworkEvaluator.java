@@ -70,6 +70,9 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
     /** Per-task state of weight plans (weights, gathered rows, products): one per concurrent task. */
     private final java.util.concurrent.ConcurrentLinkedQueue<Workspace> workspaces =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The shared weights of activation plans, kept between calls so a step does not allocate d native floats. */
+    private final java.util.concurrent.atomic.AtomicReference<NativeLayers> spareLayers =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     CpuNetworkEvaluator(NetworkObjective objective, int chunkRows, Parallel parallel) {
         this.parallel = parallel;
@@ -233,9 +236,26 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         return ws == null ? new Workspace() : ws;
     }
 
+    /** The weights of {@code theta} for an activation plan: the spare ones refilled, or new ones. */
+    private NativeLayers sharedLayers(float[] theta) {
+        NativeLayers layers = spareLayers.getAndSet(null);
+        if (layers == null) {
+            return new NativeLayers(theta);
+        }
+        layers.fill(theta);
+        return layers;
+    }
+
+    /** Keeps layers for the next activation plan, or frees them when another set is kept already. */
+    private void giveBack(NativeLayers layers) {
+        if (!spareLayers.compareAndSet(null, layers)) {
+            layers.release();
+        }
+    }
+
     @Override
     public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
-        NativeLayers layers = new NativeLayers(theta);
+        NativeLayers layers = sharedLayers(theta);
         int n = plan.size();
         double[] losses = new double[n];
         int count = (n + chunkRows - 1) / chunkRows;
@@ -247,7 +267,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                 return chunk;
             });
         } finally {
-            layers.release();
+            giveBack(layers);
         }
         return new CpuActivationPass(plan, losses, chunks);
     }
@@ -264,7 +284,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             RowWeigher weigher, float[] gradient, boolean noiseEnergy) {
         plan.checkGroups(groupEnds);
         checkGradient(gradient);
-        NativeLayers layers = new NativeLayers(theta);
+        NativeLayers layers = sharedLayers(theta);
         int n = plan.size();
         double[] losses = new double[n];
         double[] weights = new double[n];
@@ -299,7 +319,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                 }
             }, part -> addPart(gradient, part));
         } finally {
-            layers.release();
+            giveBack(layers);
         }
         return new ActivationResult(losses, weights, energies);
     }
@@ -381,6 +401,25 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             case TANH -> (float) Math.tanh(v);
             case IDENTITY -> v;
         };
+    }
+
+    /** {@code v[r, o] = act(v[r, o] + bias[o])} for {@code rows x out} values; no activation when not hidden. */
+    private void biasAndActivate(float[] v, int rows, int out, float[] bias, boolean hidden) {
+        if (hidden && network.activation() == org.forward4j.estimator.Activation.RELU) {
+            for (int r = 0, i = 0; r < rows; r++, i += out) {
+                for (int o = 0; o < out; o++) {
+                    float x = v[i + o] + bias[o];
+                    v[i + o] = x > 0f ? x : 0f;
+                }
+            }
+        } else {
+            for (int r = 0, i = 0; r < rows; r++, i += out) {
+                for (int o = 0; o < out; o++) {
+                    float x = v[i + o] + bias[o];
+                    v[i + o] = hidden ? activate(x) : x;
+                }
+            }
+        }
     }
 
     /** One parameter vector's layers: weights in native memory ([out, in] each), biases in Java. */
@@ -467,14 +506,8 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                     int out = network.out(l);
                     Blas.gemmNT(m, out, network.in(l), x, layers.w[l], product);
                     product.get(values, 0, m * out);
-                    float[] bias = layers.b[l];
                     boolean hiddenLayer = l < network.layers() - 1;
-                    for (int r = 0, i = 0; r < m; r++) {
-                        for (int o = 0; o < out; o++, i++) {
-                            float v = values[i] + bias[o];
-                            values[i] = hiddenLayer ? activate(v) : v;
-                        }
-                    }
+                    biasAndActivate(values, m, out, layers.b[l], hiddenLayer);
                     if (hiddenLayer) {
                         hidden.put(values, 0, m * out);
                         x = hidden;

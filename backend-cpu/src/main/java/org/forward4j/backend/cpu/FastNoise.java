@@ -78,7 +78,8 @@ final class FastNoise {
      * @param start index of the first element in the stream
      */
     static void fill(NoiseStream stream, NoiseStream.Distribution dist, float[] out, int off, int len, long start) {
-        if (!VECTOR || dist != NoiseStream.Distribution.GAUSSIAN || len < 4 * VectorGaussians.LANES) {
+        // from two blocks on, one vector pass (of at least LANES blocks, the extra ones discarded) beats the scalar loop
+        if (!VECTOR || dist != NoiseStream.Distribution.GAUSSIAN || len < 8) {
             stream.fill(dist, out, off, len, start);
             return;
         }
@@ -96,10 +97,10 @@ final class FastNoise {
             k += head;
             pos += head;
         }
-        int blocks = (int) ((end - k) >>> 2);
+        long blocks = (end - k) >>> 2;
         if (blocks > 0) {
-            VectorGaussians.fillBlocks(stream.seed(), stream.step(), stream.draw(), stream.tensor(), k >>> 2, blocks,
-                    out, pos);
+            VectorGaussians.fillBlocks(stream.seed(), stream.step(), stream.draw(), stream.tensor(), k >>> 2,
+                    (int) blocks, out, pos);
             k += 4L * blocks;
             pos += 4 * blocks;
         }
