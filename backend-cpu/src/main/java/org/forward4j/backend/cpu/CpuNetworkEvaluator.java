@@ -394,34 +394,6 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         }
     }
 
-    /** The hidden activation of {@code v}. */
-    private float activate(float v) {
-        return switch (network.activation()) {
-            case RELU -> v > 0f ? v : 0f;
-            case TANH -> (float) Math.tanh(v);
-            case IDENTITY -> v;
-        };
-    }
-
-    /** {@code v[r, o] = act(v[r, o] + bias[o])} for {@code rows x out} values; no activation when not hidden. */
-    private void biasAndActivate(float[] v, int rows, int out, float[] bias, boolean hidden) {
-        if (hidden && network.activation() == org.forward4j.estimator.Activation.RELU) {
-            for (int r = 0, i = 0; r < rows; r++, i += out) {
-                for (int o = 0; o < out; o++) {
-                    float x = v[i + o] + bias[o];
-                    v[i + o] = x > 0f ? x : 0f;
-                }
-            }
-        } else {
-            for (int r = 0, i = 0; r < rows; r++, i += out) {
-                for (int o = 0; o < out; o++) {
-                    float x = v[i + o] + bias[o];
-                    v[i + o] = hidden ? activate(x) : x;
-                }
-            }
-        }
-    }
-
     /** One parameter vector's layers: weights in native memory ([out, in] each), biases in Java. */
     private final class NativeLayers {
         final FloatPointer[] w;
@@ -507,7 +479,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                     Blas.gemmNT(m, out, network.in(l), x, layers.w[l], product);
                     product.get(values, 0, m * out);
                     boolean hiddenLayer = l < network.layers() - 1;
-                    biasAndActivate(values, m, out, layers.b[l], hiddenLayer);
+                    Epilogue.biasAndActivate(values, m, out, layers.b[l], network.activation(), hiddenLayer);
                     if (hiddenLayer) {
                         hidden.put(values, 0, m * out);
                         x = hidden;
@@ -621,13 +593,13 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                         }
                         float scale = negate[from + r] ? -sigma : sigma;
                         int base = r * out;
-                        int src = l == 0 ? unit[r] * out : base;
-                        float[] pre = l == 0 ? first : values;
-                        for (int o = 0; o < out; o++) {
-                            float n = scale * eps[o];
-                            nz[base + o] = n;
-                            float v = (l == 0 ? pre[src + o] : pre[src + o] + bias[o]) + n;
-                            values[base + o] = hiddenLayer ? activate(v) : v;
+                        // the first layer's product already holds its bias
+                        if (l == 0) {
+                            Epilogue.noisyRow(first, unit[r] * out, null, eps, scale, nz, base, values, base, out,
+                                    network.activation(), hiddenLayer);
+                        } else {
+                            Epilogue.noisyRow(values, base, bias, eps, scale, nz, base, values, base, out,
+                                    network.activation(), hiddenLayer);
                         }
                     }
                     if (hiddenLayer) {
