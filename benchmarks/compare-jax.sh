@@ -11,6 +11,8 @@
 #   COMPARE_SHAPES       MLP shapes (default "784-256-10 784-1024-1024-10")
 #   COMPARE_REPS         repetitions of the pair (forward4j, JAX) per shape (default 3)
 #   COMPARE_STEPS        forward4j timed steps per row (default 15)
+#   COMPARE_CHUNK_ROWS   forward4j's cpu row chunk (default 512: the 1,024 rows of a step make one chunk per core,
+#                        as JAX runs one 1,024-row product on both cores; bench's own default is 256)
 #   COMPARE_OUT          folder for the raw outputs and the table (default benchmarks/target/compare-jax)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +20,7 @@ venv="${FORWARD4J_JAX_VENV:-$here/benchmarks/target/venv}"
 shapes="${COMPARE_SHAPES:-784-256-10 784-1024-1024-10}"
 reps="${COMPARE_REPS:-3}"
 steps="${COMPARE_STEPS:-15}"
+chunk_rows="${COMPARE_CHUNK_ROWS:-512}"
 out="${COMPARE_OUT:-$here/benchmarks/target/compare-jax}"
 mkdir -p "$out"
 
@@ -48,9 +51,12 @@ for rep in $(seq 1 "$reps"); do
       else
         echo "compare-jax: rep $rep, $shape, forward4j" >&2
         "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --no-sweep --steps "$steps" --warmup 40 \
+          --chunk-rows "$chunk_rows" \
           --max-seconds 30 -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
-        # bench.csv: shape, estimator, ..., queries_per_s (10), ..., plain_rows_per_s (12)
-        awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $10; print "forward4j", rep, $1, "plain", $12 }' \
+        # bench.csv: shape (1), estimator (2), queries_per_step (4), queries_per_s (10), plain_rows_per_s (12),
+        # step_cpu_ms_median (14), plain_cpu_ms_median (15); CPU rates are per second of CPU time, all threads
+        awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $10, 1000 * $4 / $14;
+          print "forward4j", rep, $1, "plain", $12, 1000 * $4 / $15 }' \
           "$out/bench-$rep-$shape/bench.csv" >>"$raw"
       fi
     done
@@ -61,35 +67,49 @@ jax_version="$("$venv/bin/python" -c 'import jax; print(jax.__version__)')"
 java_version="$(java -version 2>&1 | head -1)"
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 cores="$(nproc)"
-"$venv/bin/python" - "$raw" "$cpu" "$cores" "$java_version" "$jax_version" "$reps" <<'PY' | tee "$out/table.md"
+"$venv/bin/python" - "$raw" "$cpu" "$cores" "$java_version" "$jax_version" "$reps" "$chunk_rows" <<'PY' | tee "$out/table.md"
 import statistics
 import sys
 
-raw, cpu, cores, java, jax_version, reps = sys.argv[1:]
+raw, cpu, cores, java, jax_version, reps, chunk = sys.argv[1:]
 values = {}
 for line in open(raw):
-    side, rep, shape, what, rate = line.split()
-    values.setdefault((shape, what, side), {}).setdefault(int(rep), []).append(float(rate))
+    side, rep, shape, what, rate, cpu_rate = line.split()
+    entry = values.setdefault((shape, what, side), {}).setdefault(int(rep), [])
+    entry.append((float(rate), float(cpu_rate)))
 print(f"Machine: {cpu}, {cores} cores; {java}; JAX {jax_version} (XLA, CPU); batch 64, 16 queries per point; "
-      f"{reps} alternating runs of each side, medians (min-max)")
+      f"{reps} alternating runs of each side; medians over the runs (min-max); forward4j: cpu backend, "
+      f"{chunk} rows per chunk")
 print()
-print("| shape | what | forward4j | JAX | forward4j / JAX |")
-print("|---|---|--:|--:|--:|")
+print("| shape | what | forward4j | JAX | forward4j / JAX | per CPU-second: forward4j / JAX |")
+print("|---|---|--:|--:|--:|--:|")
 names = {"plain": "plain forward, rows/s", "lr": "lr, queries/s", "spsa": "spsa, shared Gaussian, queries/s"}
 shapes = sorted({k[0] for k in values}, key=lambda s: [int(x) for x in s.split("-")])
+
+
+def spread(xs, fmt):
+    xs = list(xs)
+    return f"{fmt(statistics.median(xs))} ({fmt(min(xs))}-{fmt(max(xs))})"
+
+
 for shape in shapes:
     for what in ("plain", "lr", "spsa"):
         f = values.get((shape, what, "forward4j"), {})
         j = values.get((shape, what, "jax"), {})
-        # the bench measures plain rows/s beside each estimator row: one value per run is their median
-        fr = {r: statistics.median(v) for r, v in f.items()}
-        jr = {r: statistics.median(v) for r, v in j.items()}
-        ratios = [fr[r] / jr[r] for r in fr if r in jr]
-        if not fr or not jr:
+        if not f or not j:
             continue
-        def cell(xs):
-            xs = list(xs)
-            return f"{statistics.median(xs):,.0f} ({min(xs):,.0f}-{max(xs):,.0f})"
-        print(f"| {shape} | {names[what]} | {cell(fr.values())} | {cell(jr.values())} | "
-              f"**{statistics.median(ratios):.2f}** ({min(ratios):.2f}-{max(ratios):.2f}) |")
+        # the bench measures plain rows/s beside each estimator row: one value per run is their median
+        fw = {r: statistics.median(x[0] for x in v) for r, v in f.items()}
+        fc = {r: statistics.median(x[1] for x in v) for r, v in f.items()}
+        jw = {r: statistics.median(x[0] for x in v) for r, v in j.items()}
+        jc = {r: statistics.median(x[1] for x in v) for r, v in j.items()}
+        runs = [r for r in fw if r in jw]
+        count = lambda x: f"{x:,.0f}"
+        ratio = lambda x: f"{x:.2f}"
+        print(f"| {shape} | {names[what]} | {spread(fw.values(), count)} | {spread(jw.values(), count)} | "
+              f"**{spread((fw[r] / jw[r] for r in runs), ratio)}** | {spread((fc[r] / jc[r] for r in runs), ratio)} |")
+print()
+print("forward4j / JAX: the ratio of the two sides' rates in the same run (median and range over the runs). Per "
+      "CPU-second: the same with each side's rate per second of its process's CPU time (all threads), which other "
+      "jobs on the machine disturb less than wall time.")
 PY

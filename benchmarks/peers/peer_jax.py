@@ -16,7 +16,8 @@ Each estimator step returns updated parameters, so XLA cannot drop any of the wo
 timed windows of at least `steps` calls and 0.5 s each.
 
 usage: peer_jax.py [layers=784,256,10] [B=64] [K=16] [steps=20] [windows=5]
-prints one line per measurement: `peer jax <version> <shape> <what> <rate>` (what: plain, lr, spsa)
+prints one line per measurement: `peer jax <version> <shape> <what> <rate> <cpu-rate>` (what: plain, lr, spsa;
+rate per second of wall time, cpu-rate per second of the process's CPU time, all threads)
 """
 import sys
 import time
@@ -104,16 +105,18 @@ def main():
         return unflatten(flat - rate * (coefficients @ directions) / pairs)
 
     def measure(fn, *fn_args):
+        """Median rates over the windows: per second of wall time, and per second of this process's CPU time."""
         jax.block_until_ready(fn(*fn_args))
-        rates = []
+        wall_rates, cpu_rates = [], []
         for _ in range(windows):
             calls = 0
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             while calls < steps or time.perf_counter() - start < 0.5:
                 jax.block_until_ready(fn(*fn_args))
                 calls += 1
-            rates.append(batch * per_point * calls / (time.perf_counter() - start))
-        return sorted(rates)[len(rates) // 2]
+            wall_rates.append(batch * per_point * calls / (time.perf_counter() - start))
+            cpu_rates.append(batch * per_point * calls / (time.process_time() - cpu_start))
+        return sorted(wall_rates)[len(wall_rates) // 2], sorted(cpu_rates)[len(cpu_rates) // 2]
 
     shape = "-".join(str(s) for s in sizes)
     tiled_x = jnp.tile(x, (per_point, 1))
@@ -122,8 +125,8 @@ def main():
     results = [("plain", measure(plain, layers, tiled_x, tiled_y)),
                ("lr", measure(lr_step, layers, step_key)),
                ("spsa", measure(spsa_step, layers, step_key))]
-    for what, value in results:
-        print(f"peer jax {jax.__version__} {shape} {what} {value:.1f}", flush=True)
+    for what, (wall, cpu) in results:
+        print(f"peer jax {jax.__version__} {shape} {what} {wall:.1f} {cpu:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "cpu backend threads (backend.threads; default: the number of cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--chunk-rows", description = "cpu backend row chunk (backend.chunk-rows), also the rows of each "
+            + "plain-forward query (default 256)")
+    int chunkRows = QueryThroughput.CHUNK_ROWS;
+
     @Option(names = "--sweep-draws", split = ",", description = "draws per point of the memory sweep (default 4,16,64)")
     List<Integer> sweepDraws = List.of(4, 16, 64);
 
@@ -102,7 +106,8 @@ public final class BenchCommand implements Callable<Integer> {
         sweepOn.stream().filter(s -> !order.contains(s)).forEach(order::add);
         MemoryProbe probe = new MemoryProbe();
         for (String shape : order) {
-            try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed, backendName)) {
+            try (QueryThroughput qt = new QueryThroughput(shape, batchSize, threads, seed, backendName,
+                    chunkRows)) {
                 device = qt.device();
                 warmUp(qt, batchSize * queriesPerPoint);
                 if (shapes.contains(shape)) {

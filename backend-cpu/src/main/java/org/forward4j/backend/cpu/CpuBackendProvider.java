@@ -73,7 +73,7 @@ public final class CpuBackendProvider implements BackendProvider {
         return new Backend() {
             @Override
             public String device() {
-                return "cpu (ND4J, " + threads + " threads)";
+                return "cpu (OpenBLAS, " + threads + " threads, " + chunk + "-row chunks)";
             }
 
             @Override
