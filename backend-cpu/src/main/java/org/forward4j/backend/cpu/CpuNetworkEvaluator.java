@@ -340,19 +340,31 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spare =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        /** A buffer of at least {@code size} floats (contents undefined): a spare one that fits, else a new one. */
+        /**
+         * A buffer of at least {@code size} floats (contents undefined): the smallest spare one that fits, else a new
+         * one. Best fit, so a small request does not take the gradient-sized buffer the next large one needs (a new
+         * array of d floats is zeroed by the JVM: that churn showed up as memset in profiles).
+         */
         float[] take(int size) {
-            for (float[] b : spare) {
-                if (b.length >= size && spare.remove(b)) {
-                    return b;
+            while (true) {
+                float[] best = null;
+                for (float[] b : spare) {
+                    if (b.length >= size && (best == null || b.length < best.length)) {
+                        best = b;
+                    }
+                }
+                if (best == null) {
+                    return new float[size];
+                }
+                if (spare.remove(best)) {
+                    return best;
                 }
             }
-            return new float[size];
         }
 
         /** Returns a buffer for reuse (null is ignored). */
         void give(float[] b) {
-            if (b != null && spare.size() < 16) {
+            if (b != null && spare.size() < 32) {
                 spare.add(b);
             }
         }
@@ -363,22 +375,30 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         private final java.util.concurrent.ConcurrentLinkedQueue<FloatPointer> spare =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        /** A native buffer of at least {@code size} floats at position 0 (contents undefined). */
+        /** A native buffer of at least {@code size} floats at position 0 (contents undefined): best fit, as above. */
         FloatPointer take(long size) {
-            for (FloatPointer b : spare) {
-                if (b.capacity() >= size && spare.remove(b)) {
-                    return b;
+            while (true) {
+                FloatPointer best = null;
+                for (FloatPointer b : spare) {
+                    if (b.capacity() >= size && (best == null || b.capacity() < best.capacity())) {
+                        best = b;
+                    }
+                }
+                if (best == null) {
+                    return new FloatPointer(Math.max(1, size));
+                }
+                if (spare.remove(best)) {
+                    return best;
                 }
             }
-            return new FloatPointer(Math.max(1, size));
         }
 
-        /** Returns a buffer for reuse (null is ignored); beyond 16 spare ones it is freed. */
+        /** Returns a buffer for reuse (null is ignored); beyond 32 spare ones it is freed. */
         void give(FloatPointer b) {
             if (b == null) {
                 return;
             }
-            if (spare.size() < 16) {
+            if (spare.size() < 32) {
                 spare.add(b.position(0));
             } else {
                 b.close();
@@ -514,7 +534,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         /** Per layer: {@code sigma * sign * eps} as [rows, out]. */
         private final float[][] noise;
         /** Per layer after the first: its input as [rows, in]. */
-        private final FloatPointer[] inputs;
+        private final float[][] inputs;
         /** Per row: {@code sum_l (|eps_{r,l}|^2 - out_l)}, when computed. */
         private double[] energy;
 
@@ -523,7 +543,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             this.from = from;
             this.to = to;
             this.noise = new float[network.layers()][];
-            this.inputs = new FloatPointer[network.layers()];
+            this.inputs = new float[network.layers()][];
         }
 
         int size() {
@@ -572,7 +592,13 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                     boolean hiddenLayer = l < network.layers() - 1;
                     float[] bias = layers.b[l];
                     if (l > 0) {
-                        Blas.gemmNT(rows, out, network.in(l), inputs[l], layers.w[l], product);
+                        FloatPointer x = nativeBuffers.take((long) rows * network.in(l));
+                        try {
+                            x.put(inputs[l], 0, rows * network.in(l));
+                            Blas.gemmNT(rows, out, network.in(l), x, layers.w[l], product);
+                        } finally {
+                            nativeBuffers.give(x);
+                        }
                         product.get(values, 0, rows * out);
                     }
                     float[] nz = buffers.take(rows * out);
@@ -603,9 +629,9 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                         }
                     }
                     if (hiddenLayer) {
-                        FloatPointer next = nativeBuffers.take((long) rows * out);
-                        next.put(values, 0, rows * out);
-                        inputs[l + 1] = next;
+                        // the activations are the next layer's input: kept for the assembly
+                        inputs[l + 1] = values;
+                        values = buffers.take(rows * maxWidth);
                     }
                 }
                 int classes = network.classes();
@@ -626,7 +652,7 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         void release() {
             for (int l = 0; l < noise.length; l++) {
                 buffers.give(noise[l]);
-                nativeBuffers.give(inputs[l]);
+                buffers.give(inputs[l]);
                 noise[l] = null;
                 inputs[l] = null;
             }
@@ -655,6 +681,8 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             float[] scaled = buffers.take(Math.max(rows, distinct.length) * maxWidth);
             FloatPointer terms = nativeBuffers.take((long) Math.max(rows, distinct.length) * maxWidth);
             FloatPointer product = nativeBuffers.take((long) maxWidth * maxWidth);
+            float[] weighted = buffers.take(rows * maxWidth);
+            FloatPointer weightedNative = nativeBuffers.take((long) rows * maxWidth);
             try {
                 for (int l = 0; l < network.layers(); l++) {
                     int out = network.out(l);
@@ -676,17 +704,38 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                             }
                         }
                     } else {
-                        termRows = rows;
+                        // rows that share a stream (an antithetic pair) share eps up to the sign, so their terms
+                        // c_r nz_r x_r^T are one outer product nz_lead (sum_r c_r sign_r sign_lead x_r)^T: the
+                        // product runs over streams, half the rows of antithetic plans
+                        int[] streams = plan.streams();
+                        boolean[] negate = plan.negate();
+                        float[] x = inputs[l];
+                        termRows = 0;
+                        int lead = 0;
                         for (int r = 0; r < rows; r++) {
+                            float c = coef[r];
                             for (int o = 0, i = r * out; o < out; o++, i++) {
-                                float c = coef[r] * nz[i];
-                                scaled[i] = c;
-                                part[bo + o] += c;
+                                part[bo + o] += c * nz[i];
+                            }
+                            if (r == 0 || streams[from + r] != streams[from + r - 1]) {
+                                lead = r;
+                                System.arraycopy(nz, r * out, scaled, termRows * out, out);
+                                java.util.Arrays.fill(weighted, termRows * in, (termRows + 1) * in, 0f);
+                                termRows++;
+                            }
+                            float w = negate[from + r] == negate[from + lead] ? c : -c;
+                            int t = (termRows - 1) * in;
+                            for (int k = 0, i = r * in; k < in; k++, i++) {
+                                weighted[t + k] += w * x[i];
                             }
                         }
                     }
+                    FloatPointer right = l == 0 ? points : weightedNative;
+                    if (l > 0) {
+                        weightedNative.put(weighted, 0, termRows * in);
+                    }
                     terms.put(scaled, 0, termRows * out);
-                    Blas.gemmTN(out, in, termRows, terms, l == 0 ? points : inputs[l], product);
+                    Blas.gemmTN(out, in, termRows, terms, right, product);
                     product.get(part, network.weightOffset(l), out * in);
                 }
                 float[] done = part;
@@ -695,8 +744,10 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             } finally {
                 buffers.give(part);
                 buffers.give(scaled);
+                buffers.give(weighted);
                 nativeBuffers.give(terms);
                 nativeBuffers.give(product);
+                nativeBuffers.give(weightedNative);
             }
         }
 
