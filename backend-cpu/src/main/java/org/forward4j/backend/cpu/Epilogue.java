@@ -11,7 +11,32 @@ final class Epilogue {
 
     private static final boolean VECTOR = FastNoise.vectorized();
 
+    static {
+        if (VECTOR) {
+            warmUp();
+        }
+    }
+
     private Epilogue() {
+    }
+
+    /**
+     * Calls the vector kernels on small blocks until the JIT has compiled them with C2 (at most 1 s), for the reason
+     * {@code FastNoise.warmUp} gives: before that, Vector API code is hundreds of times slower.
+     */
+    private static void warmUp() {
+        float[] v = new float[64];
+        float[] bias = new float[64];
+        float[] noise = new float[64];
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        int fast = 0;
+        for (int i = 0; i < 20_000 && fast < 500 && System.nanoTime() < deadline; i++) {
+            long t = System.nanoTime();
+            VectorKernels.biasRelu(v, 1, 64, bias);
+            VectorKernels.noisyRow(v, 0, bias, bias, 0.5f, noise, 0, v, 0, 64, (i & 1) == 0);
+            VectorKernels.noisyRow(v, 0, null, bias, 0.5f, noise, 0, v, 0, 64, true);
+            fast = System.nanoTime() - t < 2_000 ? fast + 1 : 0;
+        }
     }
 
     /**
