@@ -156,7 +156,7 @@ public final class CompareCommand implements Callable<Integer> {
             summary.put("definitions", definitions);
             summary.put("reports", reports);
             summary.put("runs", runs);
-            ResultsWriter.atomicWrite(output.resolve("summary.json"), Json.MAPPER.writeValueAsString(summary));
+            ResultsWriter.atomicWrite(output.resolve("summary.json"), ResultsWriter.mapper().writeValueAsString(summary));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write to " + output.toAbsolutePath() + ": " + e.getMessage(), e);
         }
