@@ -25,6 +25,7 @@ import org.forward4j.core.train.Trainer;
 import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.graph.GraphObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
@@ -232,7 +233,7 @@ public final class Forward4j {
      * @return the trainer
      * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
      */
-    public Trainer trainer(Objective train, NetworkObjective test, float[] initialParameters) {
+    public Trainer trainer(Objective train, Objective test, float[] initialParameters) {
         GradientEstimatorProvider ep = estimators.get(training.estimator());
         QueryAllocatorProvider ap = allocators.get(training.allocator());
         BackendProvider bp = backends.get(backendName);
@@ -267,7 +268,7 @@ public final class Forward4j {
      * reads the capabilities each plugin declares.
      */
     private void checkCombination(GradientEstimatorProvider ep, BackendProvider bp, Objective train) {
-        boolean blackBox = !(train instanceof NetworkObjective);
+        boolean blackBox = !(train instanceof NetworkObjective) && !(train instanceof GraphObjective);
         if (ep.capabilities().contains(EstimatorCapability.ACTIVATION_NOISE) && blackBox) {
             throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' needs a native "
                     + "network objective (activation noise), but " + train + " is a black box; use spsa or rge");

@@ -42,7 +42,7 @@ public final class Trainer implements AutoCloseable {
     private final TrainingConfig config;
     private final Components components;
     private final Objective train;
-    private final NetworkObjective test;
+    private final Objective test;
     private final CountingQueryEvaluator evaluator;
     private final Optimizers.Optimizer optimizer;
     private final float[] params;
@@ -92,7 +92,7 @@ public final class Trainer implements AutoCloseable {
      * @param initialParameters the starting parameters (copied)
      * @throws InvalidConfigurationException if the budget does not fit the estimator's cost or the batch
      */
-    public Trainer(TrainingConfig config, Components components, Objective train, NetworkObjective test,
+    public Trainer(TrainingConfig config, Components components, Objective train, Objective test,
                    float[] initialParameters) {
         this.config = config;
         this.components = components;
