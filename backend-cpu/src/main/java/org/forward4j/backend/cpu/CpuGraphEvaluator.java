@@ -161,6 +161,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         private final int fromBlock;
         private final int toBlock;
         private final INDArray[] matrices = new INDArray[tensors.size()];
+        /** Biases as ND4J arrays too: {@code [1, out]} rows for linear maps, {@code [out, 1]} for convolutions. */
+        private final INDArray[] vectors = new INDArray[tensors.size()];
         private final float[][] values = new float[tensors.size()][];
 
         Params(float[] full, int fromBlock, int toBlock) {
@@ -177,6 +179,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                             tensor.size() / rows);
                 } else {
                     values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
+                    if (tensor.spec().role() == ParameterSpec.Role.BIAS) {
+                        vectors[t] = Nd4jArrays.fromFloats(values[t], 1, values[t].length);
+                    }
                 }
             }
         }
@@ -196,6 +201,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                     Nd4jArrays.copyInto(theta, thetaOffset[t], matrices[t]);
                 } else {
                     System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
+                    if (vectors[t] != null) {
+                        Nd4jArrays.copyInto(theta, thetaOffset[t], vectors[t]);
+                    }
                 }
             }
             return this;
@@ -209,8 +217,20 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             return values[tensorIndex.get(tensor)];
         }
 
+        /** A bias as a {@code [1, out]} row. */
+        INDArray row(String tensor) {
+            return vectors[tensorIndex.get(tensor)];
+        }
+
+        /** A bias as an {@code [out, 1]} column (a view of the row). */
+        INDArray column(String tensor) {
+            INDArray r = row(tensor);
+            return r.reshape(r.length(), 1);
+        }
+
         void release() {
             Nd4jArrays.release(matrices);
+            Nd4jArrays.release(vectors);
         }
     }
 
@@ -597,9 +617,13 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
     /**
      * Activations of a chunk: {@code rows} rows of values, either one per query ({@code perQuery}) or one per
-     * distinct data row of the chunk (before any noise, when a point's queries still agree).
+     * distinct data row of the chunk (before any noise, when a point's queries still agree). {@code owned}: nothing
+     * else refers to the array (a residual's skip and a kept site input do), so the next layer may overwrite it.
      */
-    private record Act(float[] x, int rows, boolean perQuery) {
+    private record Act(float[] x, int rows, boolean perQuery, boolean owned) {
+        Act(float[] x, int rows, boolean perQuery) {
+            this(x, rows, perQuery, true);
+        }
     }
 
     /**
@@ -716,7 +740,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             } else if (l instanceof Layer.LayerNorm ln) {
                 return layerNorm(ln, a);
             } else if (l instanceof Layer.Act act) {
-                return new Act(activate(act.fn(), a.x), a.rows, a.perQuery);
+                return new Act(activate(act.fn(), a.x, a.owned), a.rows, a.perQuery);
             } else if (l instanceof Layer.PatchEmbed pe) {
                 return patchEmbed(pe, a, s);
             } else if (l instanceof Layer.ClassToken ct) {
@@ -724,7 +748,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                         a.rows, a.perQuery);
             } else if (l instanceof Layer.PositionEmbed pe) {
                 float[] e = p.values(pe.name() + ".embedding");
-                float[] y = new float[a.x.length];
+                float[] y = a.owned ? a.x : new float[a.x.length];
                 for (int n = 0, o = 0; n < a.rows; n++, o += e.length) {
                     for (int i = 0; i < e.length; i++) {
                         y[o + i] = a.x[o + i] + e[i];
@@ -777,7 +801,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         private Act linear(Layer.Linear lin, Act a, Shape s) {
             int tokens = s.rank() == 1 ? 1 : s.dim(0);
             float[] y = affine(a.x, a.rows * tokens, lin.in(), p.matrix(lin.name() + ".weight"),
-                    p.values(lin.name() + ".bias"));
+                    p.row(lin.name() + ".bias"));
             return site(lin.name(), a, a.x, y);
         }
 
@@ -785,19 +809,24 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             float[] patches = GraphKernels.patches(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pe.patch());
             int in = pe.channels() * pe.patch() * pe.patch();
             float[] y = affine(patches, patches.length / in, in, p.matrix(pe.name() + ".weight"),
-                    p.values(pe.name() + ".bias"));
+                    p.row(pe.name() + ".bias"));
             return site(pe.name(), a, patches, y);
         }
 
         private Act conv(Layer.Conv2d c, Act a, Shape s) {
             Shape os = c.output(s);
             int pixels = os.dim(1) * os.dim(2);
+            int columns = a.rows * pixels;
             float[] patches = GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), c.stride(),
                     c.padding(), os.dim(1), os.dim(2));
             int ckk = c.in() * c.kernel() * c.kernel();
-            float[] byPixel = affine(patches, a.rows * pixels, ckk, p.matrix(c.name() + ".weight"),
-                    p.values(c.name() + ".bias"));
-            return site(c.name(), a, patches, GraphKernels.transposeInner(byPixel, a.rows, pixels, c.out()));
+            // [out, ckk] x [ckk, rows * pixels]: every row's output channel by channel, bias per channel
+            INDArray pa = Nd4jArrays.fromRange(patches, 0, patches.length, ckk, columns);
+            INDArray ya = Nd4j.gemm(p.matrix(c.name() + ".weight"), pa, false, false)
+                    .addiColumnVector(p.column(c.name() + ".bias"));
+            float[] byChannel = Nd4jArrays.toFloats(ya);
+            Nd4jArrays.release(pa, ya);
+            return site(c.name(), a, patches, GraphKernels.swapOuter(byChannel, c.out(), a.rows, pixels));
         }
 
         private Act layerNorm(Layer.LayerNorm ln, Act a) {
@@ -823,14 +852,15 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         }
 
         private Act residual(Layer.Residual r, Act a, Shape s) {
-            Act b = a;
+            // the branch must not overwrite its input: it is the skip
+            Act b = new Act(a.x, a.rows, a.perQuery, false);
             Shape t = s;
             for (Layer inner : r.body()) {
                 b = layer(inner, b, t);
                 t = inner.output(t);
             }
             Act skip = b.perQuery ? expand(a) : a;
-            float[] y = new float[b.x.length];
+            float[] y = b.owned ? b.x : new float[b.x.length];
             for (int i = 0; i < y.length; i++) {
                 y[i] = skip.x[i] + b.x[i];
             }
@@ -903,14 +933,33 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 }
                 return;
             }
-            int out;
             if (l instanceof Layer.Conv2d conv) {
-                out = conv.out();
-                // [rows, out, pixels] -> [rows * pixels, out], the layout of the kept patches
-                c = GraphKernels.transposeInner(c, rows, out, size / out);
-            } else {
-                out = site.out().last();
+                // [rows, out, pixels] -> [out, rows * pixels], the columns of the kept patches [ckk, rows * pixels]
+                int out = conv.out();
+                int columns = rows * (size / out);
+                float[] byChannel = GraphKernels.swapOuter(c, rows, out, size / out);
+                if (w >= 0) {
+                    float[] x = input[s];
+                    INDArray ca = Nd4jArrays.fromRange(byChannel, 0, byChannel.length, out, columns);
+                    INDArray xa = Nd4jArrays.fromRange(x, 0, x.length, x.length / columns, columns);
+                    INDArray g = Nd4j.gemm(ca, xa, false, true);
+                    terms.add(new TensorTerm(w, Nd4jArrays.toFloats(g)));
+                    Nd4jArrays.release(ca, xa, g);
+                }
+                if (b >= 0) {
+                    float[] sum = new float[out];
+                    for (int o = 0; o < out; o++) {
+                        double acc = 0;
+                        for (int i = o * columns, end = i + columns; i < end; i++) {
+                            acc += byChannel[i];
+                        }
+                        sum[o] = (float) acc;
+                    }
+                    terms.add(new TensorTerm(b, sum));
+                }
+                return;
             }
+            int out = site.out().last();
             int m = c.length / out;
             if (w >= 0) {
                 float[] x = input[s];
@@ -939,24 +988,18 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         return out;
     }
 
-    /** {@code x W^T + b} for {@code m} rows of width {@code in}, W an ND4J matrix {@code [out, in]}. */
-    private static float[] affine(float[] x, int m, int in, INDArray w, float[] bias) {
+    /** {@code x W^T + b} for {@code m} rows of width {@code in}, W an ND4J matrix {@code [out, in]}, b a row. */
+    private static float[] affine(float[] x, int m, int in, INDArray w, INDArray bias) {
         INDArray xa = Nd4jArrays.fromRange(x, 0, m * in, m, in);
-        INDArray ya = Nd4j.gemm(xa, w, false, true);
+        INDArray ya = Nd4j.gemm(xa, w, false, true).addiRowVector(bias);
         float[] y = Nd4jArrays.toFloats(ya);
         Nd4jArrays.release(xa, ya);
-        int out = bias.length;
-        for (int r = 0, o = 0; r < m; r++, o += out) {
-            for (int j = 0; j < out; j++) {
-                y[o + j] += bias[j];
-            }
-        }
         return y;
     }
 
-    /** An element-wise nonlinearity into a new array, in the forms {@link Layer.Act.Fn} defines. */
-    private static float[] activate(Layer.Act.Fn fn, float[] x) {
-        float[] y = new float[x.length];
+    /** An element-wise nonlinearity as {@link Layer.Act.Fn} defines it, in place when the array may be overwritten. */
+    private static float[] activate(Layer.Act.Fn fn, float[] x, boolean inPlace) {
+        float[] y = inPlace ? x : new float[x.length];
         switch (fn) {
             case RELU -> {
                 for (int i = 0; i < x.length; i++) {

@@ -14,9 +14,11 @@ final class GraphKernels {
     }
 
     /**
-     * The patches of a convolution's input as rows: {@code out[(n * P + oy * OW + ox) * CKK + (c * k + ky) * k + kx]}
-     * is input pixel {@code (c, oy * stride + ky - pad, ox * stride + kx - pad)} of row n, 0 outside the image. Row
-     * {@code n * P + p} times the kernel matrix {@code [out, C k k]} transposed is output pixel p of row n.
+     * The patches of a convolution's input as columns (im2col): {@code out[((c * k + ky) * k + kx) * N + n * P + oy *
+     * OW + ox]}, with {@code N = rows * P} and {@code P = OH * OW}, is input pixel
+     * {@code (c, oy * stride + ky - pad, ox * stride + kx - pad)} of row n, 0 outside the image. The kernel matrix
+     * {@code [out, C k k]} times this {@code [C k k, N]} matrix is the convolution of every row, output channel by
+     * channel. Each kernel position copies runs of an input row (one {@code arraycopy} per run at stride 1).
      *
      * @param x rows of {@code [C, H, W]} images
      * @param rows the number of rows
@@ -28,35 +30,62 @@ final class GraphKernels {
      * @param pad zero padding
      * @param oh output height
      * @param ow output width
-     * @return the patch matrix {@code [rows * oh * ow, c * k * k]}
+     * @return the patch matrix {@code [c * k * k, rows * oh * ow]}
      */
     static float[] im2col(float[] x, int rows, int c, int h, int w, int k, int stride, int pad, int oh, int ow) {
-        int ckk = c * k * k;
-        float[] out = new float[rows * oh * ow * ckk];
+        int pixels = oh * ow;
+        int columns = rows * pixels;
+        float[] out = new float[c * k * k * columns];
         int image = c * h * w;
-        for (int n = 0; n < rows; n++) {
-            int src = n * image;
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int dst = ((n * oh + oy) * ow + ox) * ckk;
-                    int x0 = ox * stride - pad;
-                    // the kernel columns inside the image, the same for every channel and kernel row
-                    int kx0 = Math.max(0, -x0);
-                    int kx1 = Math.min(k, w - x0);
-                    for (int ch = 0; ch < c; ch++) {
-                        for (int ky = 0; ky < k; ky++) {
+        for (int ch = 0; ch < c; ch++) {
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    int base = ((ch * k + ky) * k + kx) * columns;
+                    // output columns whose input column ox * stride + kx - pad lies inside the image
+                    int ox0 = Math.max(0, Math.floorDiv(pad - kx + stride - 1, stride));
+                    int ox1 = Math.min(ow, Math.floorDiv(w - 1 - kx + pad, stride) + 1);
+                    if (ox1 <= ox0) {
+                        continue;
+                    }
+                    for (int n = 0; n < rows; n++) {
+                        for (int oy = 0; oy < oh; oy++) {
                             int iy = oy * stride + ky - pad;
-                            if (iy < 0 || iy >= h || kx1 <= kx0) {
+                            if (iy < 0 || iy >= h) {
                                 continue;
                             }
-                            int from = src + (ch * h + iy) * w + x0;
-                            int to = dst + (ch * k + ky) * k;
-                            for (int kx = kx0; kx < kx1; kx++) {
-                                out[to + kx] = x[from + kx];
+                            int src = n * image + (ch * h + iy) * w + kx - pad;
+                            int dst = base + n * pixels + oy * ow;
+                            if (stride == 1) {
+                                System.arraycopy(x, src + ox0, out, dst + ox0, ox1 - ox0);
+                            } else {
+                                for (int ox = ox0; ox < ox1; ox++) {
+                                    out[dst + ox] = x[src + ox * stride];
+                                }
                             }
                         }
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Swaps the two outer blocks of a {@code [a, b, inner]} array into {@code [b, a, inner]}, one {@code arraycopy}
+     * per inner run: channel-major GEMM output {@code [channels, rows, pixels]} into rows of channel-major images, and
+     * back for the assembly.
+     *
+     * @param x the values
+     * @param a the outer dimension of the input
+     * @param b the middle dimension of the input
+     * @param inner the contiguous run length
+     * @return the reordered values
+     */
+    static float[] swapOuter(float[] x, int a, int b, int inner) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < a; i++) {
+            for (int j = 0; j < b; j++) {
+                System.arraycopy(x, (i * b + j) * inner, out, (j * a + i) * inner, inner);
             }
         }
         return out;
@@ -97,30 +126,6 @@ final class GraphKernels {
     }
 
     /**
-     * Swaps the two inner dimensions of every row: {@code [rows, a, b] -> [rows, b, a]} (pixel-major convolution
-     * output to channel-major, and back for the gradient).
-     *
-     * @param x the values
-     * @param rows the outer dimension
-     * @param a the middle dimension of the input
-     * @param b the inner dimension of the input
-     * @return the transposed values
-     */
-    static float[] transposeInner(float[] x, int rows, int a, int b) {
-        float[] out = new float[x.length];
-        int block = a * b;
-        for (int n = 0; n < rows; n++) {
-            int base = n * block;
-            for (int i = 0; i < a; i++) {
-                for (int j = 0; j < b; j++) {
-                    out[base + j * a + i] = x[base + i * b + j];
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
      * Max or average pooling without padding, the average of a window summed in double and divided by its size as
      * the reference does.
      *
@@ -139,29 +144,30 @@ final class GraphKernels {
         int ow = (w - k) / stride + 1;
         float[] out = new float[rows * c * oh * ow];
         double area = k * k;
+        double[] acc = new double[ow];
         for (int plane = 0; plane < rows * c; plane++) {
             int src = plane * h * w;
             int dst = plane * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int at = src + oy * stride * w + ox * stride;
-                    if (max) {
-                        float m = Float.NEGATIVE_INFINITY;
-                        for (int ky = 0; ky < k; ky++) {
-                            for (int kx = 0; kx < k; kx++) {
-                                m = Math.max(m, x[at + ky * w + kx]);
+                java.util.Arrays.fill(acc, max ? Double.NEGATIVE_INFINITY : 0);
+                for (int ky = 0; ky < k; ky++) {
+                    int line = src + (oy * stride + ky) * w;
+                    for (int kx = 0; kx < k; kx++) {
+                        int at = line + kx;
+                        if (max) {
+                            for (int ox = 0; ox < ow; ox++) {
+                                acc[ox] = Math.max(acc[ox], x[at + ox * stride]);
+                            }
+                        } else {
+                            for (int ox = 0; ox < ow; ox++) {
+                                acc[ox] += x[at + ox * stride];
                             }
                         }
-                        out[dst + oy * ow + ox] = m;
-                    } else {
-                        double s = 0;
-                        for (int ky = 0; ky < k; ky++) {
-                            for (int kx = 0; kx < k; kx++) {
-                                s += x[at + ky * w + kx];
-                            }
-                        }
-                        out[dst + oy * ow + ox] = (float) (s / area);
                     }
+                }
+                int o = dst + oy * ow;
+                for (int ox = 0; ox < ow; ox++) {
+                    out[o + ox] = (float) (max ? acc[ox] : acc[ox] / area);
                 }
             }
         }
