@@ -166,6 +166,10 @@ class CpuGraphEvaluatorTest {
                 wantEnergy = ref.noiseEnergy();
                 ref.accumulateGradient(w, want);
             }
+            float[] oneThread = TinyGraphs.gaussian(o.dimension(), seed + 9, 0.1f);
+            try (Backend b = backend(4, 1, 16); ActivationPass pass = graphEvaluator(b, o).evaluate(theta, plan)) {
+                pass.accumulateGradient(w, oneThread);
+            }
             try (Backend b = backend(4, 2, 16); ActivationPass pass = graphEvaluator(b, o).evaluate(theta, plan)) {
                 assertLossesClose(pass.losses(), wantLosses, what);
                 pass.accumulateGradient(w, got);
@@ -183,6 +187,7 @@ class CpuGraphEvaluatorTest {
             assertThat(Vectors.relativeDistance(want, start)).as("%s: the gradient has terms", what)
                     .isGreaterThan(0.0);
             assertGradientClose(got, want, what + ", accumulateGradient");
+            assertThat(got).as("%s: 1 vs 2 threads", what).containsExactly(oneThread);
         }
         assertThat(theta).containsExactly(before);
     }
@@ -294,6 +299,32 @@ class CpuGraphEvaluatorTest {
             }
             assertThat(o.dimension()).as("θ holds the head only").isEqualTo(o.graph().tensor("head.weight").size()
                     + o.graph().tensor("head.bias").size());
+        }
+    }
+
+    @Test
+    void trainableEmbeddingsWithoutANoiseSiteGetWeightTermsButNoActivationTerms() {
+        // a class token and a position embedding are trainable but are no noise site: lr has nothing to perturb
+        GraphObjective o = TinyGraphs.objective("vit", "names:cls\\.token|pos\\.embedding", 9, 4);
+        assertThat(o.sites()).isEmpty();
+        float[] theta = TinyGraphs.gaussian(o.dimension(), 5, 0.5f);
+        WeightPlan wp = weightPlan(o.size());
+        ActivationPlan ap = activationPlan(10, o.size(), 1);
+        ReferenceQueryEvaluator ref = new ReferenceQueryEvaluator(o);
+        try (Backend b = backend(3, 2, 16)) {
+            CpuGraphEvaluator e = graphEvaluator(b, o);
+            double[][] want = ref.evaluate(theta, wp);
+            double[][] got = e.evaluate(theta, wp);
+            for (int q = 0; q < want.length; q++) {
+                assertLossesClose(got[q], want[q], "embeddings, query " + q);
+            }
+            float[] g = new float[o.dimension()];
+            try (ActivationPass r = ref.evaluate(theta, ap); ActivationPass pass = e.evaluate(theta, ap)) {
+                assertLossesClose(pass.losses(), r.losses(), "embeddings, activation plan");
+                pass.accumulateGradient(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, g);
+                assertThat(pass.noiseEnergy()).containsOnly(0.0);
+            }
+            assertThat(g).containsOnly(0f);
         }
     }
 
