@@ -1,6 +1,7 @@
 package org.forward4j.backend.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
 import org.forward4j.estimator.graph.GraphObjective;
 import org.forward4j.noise.NoiseStream;
+import org.forward4j.plugin.InvalidConfigurationException;
 import org.forward4j.plugin.Settings;
 import org.forward4j.tck.Vectors;
 import org.junit.jupiter.api.Test;
@@ -374,6 +376,19 @@ class CpuGraphEvaluatorTest {
         for (int k = 0; k < cached.size(); k++) {
             assertThat(cached.get(k)).as("result %d with and without the cache", k).usingRecursiveComparison()
                     .isEqualTo(uncached.get(k));
+        }
+    }
+
+    @Test
+    void thePrefixCacheBudgetIsASettingOfTheBackend() {
+        assertThatThrownBy(() -> new CpuBackendProvider().validate(Settings.of("prefix-cache-mb", "-1")))
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("prefix-cache-mb=-1");
+        GraphObjective o = TinyGraphs.objective("vit", TinyGraphs.namedTail("vit"), 9, 5);
+        try (Backend b = new CpuBackendProvider().create(Settings.empty())) {
+            // the default: 512 MB, at most a quarter of the heap
+            long budget = Math.min(512L << 20, Runtime.getRuntime().maxMemory() / 4 / (1 << 20) << 20);
+            long perRow = 4L * o.graph().blockShapes().get(o.frozenPrefix()).size() + PrefixCache.ENTRY_OVERHEAD;
+            assertThat(graphEvaluator(b, o).prefixCache().capacity()).isEqualTo((int) (budget / perRow));
         }
     }
 
