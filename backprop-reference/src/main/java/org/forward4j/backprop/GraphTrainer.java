@@ -40,19 +40,35 @@ final class GraphTrainer {
      * @param updater the optimiser's configuration (one instance per variable is made from it)
      */
     GraphTrainer(SameDiff sd, DenseNetwork network, IUpdater updater) {
+        this(sd, mlpVariables(network), updater);
+    }
+
+    /**
+     * Prepares the updaters, with fresh state, for the given variables (the ones that train; a layer graph's frozen
+     * tensors are constants and have none).
+     *
+     * @param sd a graph whose loss variable is {@link MlpGraph#LOSS}
+     * @param variables the variables the optimiser moves
+     * @param updater the optimiser's configuration (one instance per variable is made from it)
+     */
+    GraphTrainer(SameDiff sd, List<String> variables, IUpdater updater) {
         this.sd = sd;
-        List<String> vars = new ArrayList<>();
-        for (int l = 0; l < network.layers(); l++) {
-            vars.add(MlpGraph.weight(l));
-            vars.add(MlpGraph.bias(l));
-        }
-        this.names = vars.toArray(new String[0]);
+        this.names = variables.toArray(new String[0]);
         for (String name : names) {
             long n = sd.getArrForVarName(name).length();
             long size = updater.stateSize(n);
             INDArray state = size == 0 ? null : Nd4j.zeros(DataType.FLOAT, 1, size);
             updaters.put(name, updater.instantiate(state, true));
         }
+    }
+
+    private static List<String> mlpVariables(DenseNetwork network) {
+        List<String> vars = new ArrayList<>();
+        for (int l = 0; l < network.layers(); l++) {
+            vars.add(MlpGraph.weight(l));
+            vars.add(MlpGraph.bias(l));
+        }
+        return vars;
     }
 
     /**
