@@ -115,8 +115,15 @@ public final class Runs {
      * @param t the training config
      * @param train the training data
      * @return the architecture
+     * @throws org.forward4j.plugin.InvalidConfigurationException when the config names a layer graph or a model file
+     *     instead (then {@link #model} is the model to train)
      */
     public static DenseNetwork network(TrainingConfig t, Dataset train) {
+        if (!t.model().isEmpty() || !t.init().isEmpty()) {
+            // callers that build the MLP themselves (compare's backprop reference) must not train another model
+            throw new org.forward4j.plugin.InvalidConfigurationException("This command trains the MLP of hidden; "
+                    + (t.model().isEmpty() ? "init=" + t.init() : "model=" + t.model()) + " is not supported here");
+        }
         return Mlp.network(train.cols(), t.hidden(), train.classes(),
                 Activation.valueOf(t.activation().toUpperCase(java.util.Locale.ROOT)));
     }

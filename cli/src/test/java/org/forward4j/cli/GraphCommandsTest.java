@@ -163,6 +163,27 @@ class GraphCommandsTest {
         assertThat(s.metadata()).containsEntry("model", json.toString());
     }
 
+    /** An MLP with a selection trains as a graph of the MLP's layout and is still written as an MLP. */
+    @Test
+    void anMlpFineTunesItsHeadAndStaysAnMlp() throws Exception {
+        Path out = dir.resolve("mlp-head");
+        Call c = cli("train", "--hidden", "16", "--trainable", "head", "--estimator", "lr", "-q", "4", "--train-limit",
+                "64", "--test-limit", "40", "-e", "1", "-b", "16", "--backend", "reference", "--no-progress", "-o",
+                out.toString());
+        assertThat(c.status()).as("train: %s %s", c.out(), c.err()).isZero();
+        assertThat(c.out()).contains("trainable=head: 170 of 12,730 parameters train (layers.1.weight, "
+                + "layers.1.bias)");
+        Model m = ModelFile.read(out.resolve(ModelFile.FILE_NAME));
+        assertThat(m.isMlp()).isTrue();
+        assertThat(m.network().toString()).isEqualTo("mlp 784-16-10 (relu)");
+        float[] init = org.forward4j.core.model.Mlp.initialParameters(m.network(), 1);
+        int first = m.network().weightOffset(1);
+        assertThat(Arrays.copyOf(m.parameters(), first)).as("layer 0 frozen").containsExactly(Arrays.copyOf(init,
+                first));
+        assertThat(Arrays.copyOfRange(m.parameters(), first, init.length)).as("the head trained")
+                .isNotEqualTo(Arrays.copyOfRange(init, first, init.length));
+    }
+
     @Test
     void userErrorsAreOneLine() throws Exception {
         assertThat(oneError(cli("pretrain", "-o", dir.resolve("x1").toString())))
