@@ -34,9 +34,10 @@ import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 
 /**
- * The backpropagation reference: the same MLP, trained on the same data in the same batch order with exact
- * gradients from ND4J's automatic differentiation (SameDiff), so that comparisons show how far forward learning
- * is from backprop in accuracy, wall time and peak memory.
+ * The backpropagation reference: the same MLP or layer graph, trained on the same data in the same batch order with
+ * exact gradients from ND4J's automatic differentiation (SameDiff), so that comparisons show how far forward learning
+ * is from backprop in accuracy, wall time and peak memory; and the exact gradient of a layer graph's θ
+ * ({@link #gradient}), against which the tests check forward-only estimates.
  *
  * <p>This is a yardstick, not part of forward learning (docs/method.md: "no backpropagation anywhere"): nothing in the
  * forward-learning code calls it, and its results are to be labelled {@link #LABEL}. Like-for-like with
@@ -44,14 +45,17 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * <ul>
  *   <li>model: {@code MlpGraph} builds {@code v = W x + b} per layer, the hidden activation between layers, and
  *       the batch-mean softmax cross-entropy, with variables set from the same flat initial parameters
- *       ({@code W_l} kept in its {@code [out, in]} shape);</li>
+ *       ({@code W_l} kept in its {@code [out, in]} shape); {@code LayerGraphSd} builds a layer graph with its
+ *       trainable tensors as variables and its frozen ones as constants (an MLP written as a graph trains bit for
+ *       bit as the MLP does);</li>
  *   <li>data order: epoch {@code e} visits the rows in {@link Trainer#permutation(int, long, int)} order, in
  *       batches of {@code batchSize}, dropping the last partial batch;</li>
  *   <li>optimiser: an ND4J updater, the same classes forward4j's optimisers use ({@link #updater(TrainingConfig)}
  *       maps a training config the same way), applied to the exact gradient of each batch's mean loss
  *       ({@code GraphTrainer}: the same update SameDiff's {@code fit} makes, bit for bit, with the loss kept);</li>
- *   <li>metrics: after every epoch the parameters are copied back into the flat layout and scored by
- *       {@link Mlp#evaluate}, the one evaluation path every run uses.</li>
+ *   <li>metrics: after every epoch the parameters are copied back into the flat layout and scored by the
+ *       {@code cpu} backend's clean evaluation, the one evaluation path every run uses (for layer graphs it runs
+ *       the plain-Java reference forward until the backend has a graph evaluator of its own).</li>
  * </ul>
  *
  * <p>Counting: a backprop step costs a forward and a backward pass per row, which is not comparable to a

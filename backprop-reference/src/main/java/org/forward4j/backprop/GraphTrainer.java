@@ -14,10 +14,11 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
- * One backprop step per call on an {@link MlpGraph}: one forward and one backward pass of SameDiff give the batch
+ * One backprop step per call on an {@link MlpGraph} or a {@link LayerGraphSd}: one forward and one backward pass of SameDiff give the batch
  * loss and the exact gradient together, then the ND4J updater moves each variable, as SameDiff's own
  * {@code fit} does (its training session applies {@code GradientUpdater.applyUpdater(gradient, iteration, epoch)}
- * per variable and subtracts the result; tests check the parameters match {@code fit}'s exactly).
+ * per variable and subtracts the result; tests check the parameters match {@code fit}'s exactly). A layer graph's
+ * frozen tensors are constants, not variables, so they get no updater and never move.
  *
  * <p>Why not {@code fit} itself: in ND4J 1.0.0-M2.1 its training session runs only what the gradients need, and
  * the backward op of softmax cross-entropy needs the logits and labels but not the loss value, so {@code fit}

@@ -139,7 +139,7 @@ public final class PretrainCommand implements Callable<Integer> {
                     t.batchSize(), BackpropReference.updater(t), t.seed(), threads, PretrainCommand::print);
             Path file = dir.path().resolve(ModelFile.FILE_NAME);
             Map<String, String> meta = metadata(t, data, m, r, threads);
-            if (m.network() != null && t.trainable().equals("all")) {
+            if (m.network() != null) {
                 ModelFile.write(file, m.network(), r.parameters(), meta);
             } else {
                 ModelFile.write(file, m.graph(), r.parameters(), meta);

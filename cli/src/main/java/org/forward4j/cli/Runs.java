@@ -229,7 +229,7 @@ public final class Runs {
      */
     public static Prepared prepare(TrainingConfig t, DatasetSplit split) {
         ModelChoice m = model(t, split.train());
-        if (m.network() != null && t.trainable().equals("all")) {
+        if (m.network() != null && t.trainsAll()) {
             // the MLP of hidden, or an MLP model file trained whole: the MLP engines, from its parameters
             NetworkObjective train = Networks.objective(m.network(), split.train().features(), split.train().labels());
             NetworkObjective test = Networks.objective(m.network(), split.test().features(), split.test().labels());

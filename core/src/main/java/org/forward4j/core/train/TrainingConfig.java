@@ -188,7 +188,16 @@ public record TrainingConfig(String allocator, String estimator, String backend,
      * @return true for the plain MLP run
      */
     public boolean plainMlp() {
-        return model.isEmpty() && init.isEmpty() && trainable.equals("all");
+        return model.isEmpty() && init.isEmpty() && trainsAll();
+    }
+
+    /**
+     * Whether every tensor trains ({@code trainable=all}, in any case).
+     *
+     * @return true when nothing is frozen
+     */
+    public boolean trainsAll() {
+        return trainable.equalsIgnoreCase("all");
     }
 
     /**
