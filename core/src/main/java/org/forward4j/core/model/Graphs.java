@@ -99,6 +99,58 @@ public final class Graphs {
     }
 
     /**
+     * The architecture JSON of a graph: the {@code architecture} a model file stores for it (type {@code graph};
+     * docs/model-format.md), and what {@link #fromJson} and {@code --model FILE.json} read.
+     *
+     * @param graph the graph
+     * @return compact JSON; the same graph always gives the same string
+     */
+    public static String toJson(LayerGraph graph) {
+        return Architecture.toJson(graph);
+    }
+
+    /**
+     * Reads an architecture JSON, so a graph can be described in a file instead of Java. An {@code mlp}
+     * architecture gives its {@link LayerGraph#mlp} graph.
+     *
+     * @param json an architecture object, as {@link #toJson} writes it
+     * @return the graph
+     * @throws InvalidConfigurationException with one message naming the problem: invalid JSON, an unknown type,
+     *     layer kind or field, a missing or invalid field, or layers whose shapes do not fit
+     */
+    public static LayerGraph fromJson(String json) {
+        try {
+            return Architecture.parse(json).graph();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("Invalid architecture: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads an architecture JSON file (for {@code --model FILE.json}).
+     *
+     * @param file the file
+     * @return the graph
+     * @throws InvalidConfigurationException naming the file when it is missing, unreadable or not a valid
+     *     architecture
+     */
+    public static LayerGraph read(java.nio.file.Path file) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidConfigurationException("Model architecture file " + file + " does not exist");
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new InvalidConfigurationException("Cannot read the model architecture file " + file + ": " + e);
+        }
+        try {
+            return Architecture.parse(text).graph();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("Model architecture file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
      * Seeded initial parameters: weights of linear layers, convolutions and patch embeddings normal with standard
      * deviation {@code sqrt(1 / fan_in)} ({@code sqrt(2 / fan_in)} when a ReLU follows in the same block), biases
      * and layer-norm shifts 0, layer-norm scales 1, class tokens and position embeddings normal with standard

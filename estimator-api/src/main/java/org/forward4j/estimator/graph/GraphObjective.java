@@ -33,6 +33,8 @@ public final class GraphObjective implements Objective {
     private final List<Site> sites;
     private final Map<String, Integer> siteByLayer;
     private final int frozenPrefix;
+    /** Told the number of rows of every {@link #losses} call, or null. */
+    private final java.util.function.IntConsumer lossRows;
 
     /**
      * A noise site: a layer whose output an activation-noise estimator perturbs.
@@ -64,7 +66,8 @@ public final class GraphObjective implements Objective {
     }
 
     private GraphObjective(LayerGraph graph, float[] parameters, boolean[] trainable, float[] features,
-                           int[] labels) {
+                           int[] labels, java.util.function.IntConsumer lossRows) {
+        this.lossRows = lossRows;
         this.graph = graph;
         this.parameters = parameters;
         this.trainable = trainable;
@@ -168,7 +171,20 @@ public final class GraphObjective implements Objective {
                         + graph.classes() + ") for " + graph);
             }
         }
-        return new GraphObjective(graph, parameters.clone(), trainable.clone(), features, labels);
+        return new GraphObjective(graph, parameters.clone(), trainable.clone(), features, labels, null);
+    }
+
+    /**
+     * The same objective (model, parameters, selection, data) whose {@link #losses} also reports how many rows each
+     * call evaluates. {@link org.forward4j.estimator.CountingQueryEvaluator} hands estimators this instead of the
+     * objective it wraps, so that rows evaluated behind the evaluator's back are counted while an activation-noise
+     * estimator still sees a {@code GraphObjective} (a plain {@link Objective} guard would hide what it needs).
+     *
+     * @param rows told the row count of every {@code losses} call
+     * @return the observed objective
+     */
+    public GraphObjective observed(java.util.function.IntConsumer rows) {
+        return new GraphObjective(graph, parameters, trainable, features, labels, rows);
     }
 
     /**
@@ -325,6 +341,9 @@ public final class GraphObjective implements Objective {
     /** Evaluates rows one by one in plain Java ({@link GraphForward}); backends batch instead. */
     @Override
     public void losses(float[] theta, int[] rows, double[] out) {
+        if (lossRows != null) {
+            lossRows.accept(rows.length);
+        }
         float[] full = expand(theta);
         for (int k = 0; k < rows.length; k++) {
             float[] logits = GraphForward.logits(this, full, rows[k], null, null);
