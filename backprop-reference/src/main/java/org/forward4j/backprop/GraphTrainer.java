@@ -14,8 +14,8 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
- * One backprop step per call on an {@link MlpGraph} or a {@link LayerGraphSd}: one forward and one backward pass of SameDiff give the batch
- * loss and the exact gradient together, then the ND4J updater moves each variable, as SameDiff's own
+ * One backprop step per call on an {@link MlpGraph} or a {@link LayerGraphSd}: one forward and one backward pass of
+ * SameDiff give the batch loss and the exact gradient together, then the ND4J updater moves each variable, as SameDiff's own
  * {@code fit} does (its training session applies {@code GradientUpdater.applyUpdater(gradient, iteration, epoch)}
  * per variable and subtracts the result; tests check the parameters match {@code fit}'s exactly). A layer graph's
  * frozen tensors are constants, not variables, so they get no updater and never move.

@@ -52,7 +52,8 @@ class ShotsTest {
         int[] counts = small.classCounts();
         int min = java.util.Arrays.stream(counts).min().orElseThrow();
         assertThatThrownBy(() -> Shots.select(small, min + 1, 1)).isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageStartingWith("shots=" + (min + 1) + " is larger than the " + min + " training rows of class ")
+                .hasMessageStartingWith("shots=" + (min + 1) + " is larger than the " + min
+                        + " training rows of class ")
                 .hasMessageEndingWith("; lower shots (or raise train-limit)");
     }
 }

@@ -286,8 +286,8 @@ final class Architecture {
         }
         JsonNode input = root.get("input");
         if (input == null || !input.isArray() || input.size() < 1 || input.size() > 3) {
-            throw new IllegalArgumentException("the graph architecture needs \"input\", the shape of one row: [C, H, W] "
-                    + "for images, [T, D] for tokens or [D] for vectors; got " + input);
+            throw new IllegalArgumentException("the graph architecture needs \"input\", the shape of one row: "
+                    + "[C, H, W] for images, [T, D] for tokens or [D] for vectors; got " + input);
         }
         int[] dims = new int[input.size()];
         for (int i = 0; i < dims.length; i++) {

@@ -33,8 +33,8 @@ import org.forward4j.plugin.InvalidDataException;
  * {@code [out_l, in_l]} (PyTorch's {@code nn.Linear} layout) and {@code layers.<l>.bias} of shape {@code [out_l]},
  * in layer order. A layer graph (architecture type {@code graph}: convolutions, attention, ...) stores each of its
  * parameter tensors under the graph's name for it ({@code conv1.weight [out, in, k, k]},
- * {@code blocks.0.attn.q.weight [D, D]}), in the graph's flat layout order. The header's {@code __metadata__} carries {@code format = forward4j-model},
- * {@code format_version = 1}, {@code architecture} (a JSON object such as
+ * {@code blocks.0.attn.q.weight [D, D]}), in the graph's flat layout order. The header's {@code __metadata__}
+ * carries {@code format = forward4j-model}, {@code format_version = 1}, {@code architecture} (a JSON object such as
  * {@code {"type":"mlp","sizes":[784,64,10],"activation":"relu","output":"softmax-cross-entropy"}}),
  * {@code forward4j_version}, and whatever provenance the writer adds.
  *

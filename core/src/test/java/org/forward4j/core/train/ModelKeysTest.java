@@ -41,7 +41,8 @@ class ModelKeysTest {
         Files.writeString(json, Graphs.toJson(Graphs.preset("cnn", 10)));
         assertThat(config("model", json.toString()).model()).isEqualTo(json.toString());
         Files.writeString(json, "{\"type\":\"graph\",\"input\":[4],\"classes\":2,\"output\":\"softmax-cross-entropy\","
-                + "\"blocks\":[{\"name\":\"b\",\"layers\":[{\"kind\":\"linear\",\"name\":\"l\",\"in\":5,\"out\":2}]}]}");
+                + "\"blocks\":[{\"name\":\"b\",\"layers\":[{\"kind\":\"linear\",\"name\":\"l\",\"in\":5,"
+                + "\"out\":2}]}]}");
         assertThatThrownBy(() -> config("model", json.toString())).isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("model=" + json + ": Model architecture file " + json + ": the graph "
                         + "architecture does not fit together: Block 'b': linear 'l' (5 -> 2) cannot take input [4]");
