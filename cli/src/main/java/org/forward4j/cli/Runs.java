@@ -117,7 +117,35 @@ public final class Runs {
     }
 
     /**
-     * A trainer for an MLP as configured, starting from the seeded initial parameters.
+     * A trainer for an MLP as configured, on the configured runner ({@code forward4j.runner}): {@code local} runs in
+     * this JVM; any other name is looked up among the {@link TrainingRunner}s on {@code loader}.
+     *
+     * @param f4j the engine
+     * @param split the data
+     * @param loader where runners other than {@code local} are discovered (the plugin class loader)
+     * @return the trainer
+     * @throws org.forward4j.plugin.InvalidConfigurationException if no runner has the configured name
+     */
+    public static Trainer trainer(Forward4j f4j, DatasetSplit split, ClassLoader loader) {
+        String name = f4j.training().runner();
+        if (TrainingConfig.LOCAL_RUNNER.equals(name)) {
+            return trainer(f4j, split);
+        }
+        List<String> names = new ArrayList<>(List.of(TrainingConfig.LOCAL_RUNNER));
+        for (TrainingRunner r : java.util.ServiceLoader.load(TrainingRunner.class, loader)) {
+            if (r.name().equals(name)) {
+                return r.trainer(f4j, split);
+            }
+            names.add(r.name());
+        }
+        throw new org.forward4j.plugin.InvalidConfigurationException("No runner named '" + name + "'. Available: "
+                + names + (name.equals("spark") ? ". The spark runner is the runner-spark assembly: start it with "
+                + "spark-submit --class org.forward4j.spark.SparkTrain runner-spark/target/forward4j-spark.jar "
+                + "<the same flags>" : ". Add the jar that provides it or fix forward4j.runner"));
+    }
+
+    /**
+     * A trainer for an MLP as configured, in this JVM, starting from the seeded initial parameters.
      *
      * @param f4j the engine
      * @param split the data

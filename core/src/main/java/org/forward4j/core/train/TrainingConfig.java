@@ -35,6 +35,9 @@ import org.forward4j.plugin.Settings;
  * @param progress whether to draw a progress bar on stderr ({@code progress}, default true)
  * @param checkpointEvery steps between checkpoints ({@code checkpoint-every}, 0 = only at epoch ends; default 0)
  * @param scale feature scaling fitted on the training split ({@code scale}: none, minmax, standard; default none)
+ * @param runner where the steps run ({@code runner}, default {@code local}: this JVM; {@code spark}: a Spark cluster,
+ *     through the {@code runner-spark} assembly and {@code spark-submit}); the runner's own settings are
+ *     {@code forward4j.runner.*} keys, read by the runner and ignored here
  * @param effective every training key with the value the run uses, defaults included (for provenance)
  */
 public record TrainingConfig(String allocator, String estimator, String backend, String dataset, int[] hidden,
@@ -42,7 +45,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
                              Optimizers.Kind optimizer, double learningRate, double momentum, Optimizers.Schedule schedule,
                              double scheduleDecay, int scheduleEpochs, int minDraws, int maxDraws, Proxy proxy,
                              boolean pilotInEstimate, int evalEvery, NonFinitePolicy nonFinite, int trainLimit,
-                             int testLimit, boolean progress, int checkpointEvery, Scale scale,
+                             int testLimit, boolean progress, int checkpointEvery, Scale scale, String runner,
                              java.util.Map<String, String> effective) {
 
     /** The allocator used when none is configured. */
@@ -51,6 +54,8 @@ public record TrainingConfig(String allocator, String estimator, String backend,
     public static final String DEFAULT_ESTIMATOR = "spsa";
     /** The backend used when none is configured. */
     public static final String DEFAULT_BACKEND = "cpu";
+    /** The runner used when none is configured: training in this JVM. */
+    public static final String LOCAL_RUNNER = "local";
 
     /**
      * How features are scaled before training: an explicit choice, fitted on the training split only and applied to
@@ -104,13 +109,14 @@ public record TrainingConfig(String allocator, String estimator, String backend,
     static final String[] KEYS = {"allocator", "estimator", "backend", "dataset", "hidden", "activation", "epochs",
         "batch-size", "queries-per-point", "seed", "optimizer", "learning-rate", "momentum", "schedule",
         "schedule-decay", "schedule-epochs", "min-draws", "max-draws", "proxy", "pilot-in-estimate", "eval-every",
-        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every", "scale"};
+        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every", "scale", "runner"};
 
     /**
      * Reads and validates the training settings; every problem is reported at once.
      *
      * @param all the resolved configuration with {@code forward4j.} prefixes; keys of plugins
-     *     ({@code forward4j.allocator.*} etc.) and of the application ({@code forward4j.app.*}) are ignored here
+     *     ({@code forward4j.allocator.*} etc.), of the runner ({@code forward4j.runner.*}) and of the application
+     *     ({@code forward4j.app.*}) are ignored here
      * @return the config
      * @throws org.forward4j.plugin.InvalidConfigurationException listing every invalid or unknown key
      */
@@ -118,7 +124,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         java.util.Map<String, String> own = new java.util.TreeMap<>();
         all.withPrefix("forward4j.").asMap().forEach((k, v) -> {
             boolean pluginKey = k.startsWith("allocator.") || k.startsWith("estimator.") || k.startsWith("backend.")
-                    || k.startsWith("app.");
+                    || k.startsWith("app.") || k.startsWith("runner.");
             if (!pluginKey) {
                 own.put(k, v);
             }
@@ -157,10 +163,11 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         boolean progress = r.booleanValue("progress", true);
         int checkpointEvery = r.intValue("checkpoint-every", 0, 0, Integer.MAX_VALUE);
         Scale scale = r.enumValue("scale", Scale.class, Scale.NONE);
+        String runner = r.stringValue("runner", LOCAL_RUNNER);
         r.finish();
         return new TrainingConfig(allocator, estimator, backend, dataset, hidden, activation, epochs, batch, qpp, seed,
                 opt, lr, momentum, schedule, decay, scheduleEpochs, minDraws, maxDraws, proxy, pilotIn, evalEvery,
-                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale,
+                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale, runner,
                 java.util.Collections.unmodifiableMap(training.effective()));
     }
 

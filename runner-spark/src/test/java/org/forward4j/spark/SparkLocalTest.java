@@ -1,0 +1,132 @@
+package org.forward4j.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.forward4j.cli.Runs;
+import org.forward4j.core.Forward4j;
+import org.forward4j.core.train.Trainer;
+import org.forward4j.core.train.TrainingResult;
+import org.forward4j.datasets.DatasetSplit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A real Spark cluster in this JVM ({@code local[2]}: two executor threads, tasks serialised as on a cluster): the
+ * same seed gives the same parameters on the cluster as the single-machine trainer, bit for bit, with seed replay
+ * (spsa, rge; shared and per-point directions; with a pilot round) and with gradient reduction (lr).
+ */
+class SparkLocalTest {
+
+    private static JavaSparkContext jsc;
+
+    @BeforeAll
+    static void start() {
+        jsc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("forward4j-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (jsc != null) {
+            jsc.stop();
+        }
+    }
+
+    static Map<String, String> small(String estimator, String allocator) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("estimator", estimator);
+        m.put("allocator", allocator);
+        m.put("hidden", "16");
+        m.put("batch-size", "32");
+        m.put("epochs", "1");
+        m.put("train-limit", "192");
+        m.put("test-limit", "100");
+        m.put("progress", "false");
+        m.put("seed", "3");
+        m.put("learning-rate", "1e-2");
+        return m;
+    }
+
+    static Forward4j engine(Map<String, String> settings) {
+        return Forward4j.builder().environment(Map.of()).systemProperties(new Properties()).setAll(settings).build();
+    }
+
+    /** The parameters after the run, on one machine and on the cluster, and the cluster's exchange statistics. */
+    record Pair(float[] local, float[] cluster, ExchangeStats stats, boolean replay) {
+    }
+
+    static Pair both(JavaSparkContext context, Map<String, String> settings) {
+        Forward4j f4j = engine(settings);
+        DatasetSplit split = Runs.data(f4j.training(), System.err).split();
+        TrainingResult local;
+        try (Trainer t = Runs.trainer(f4j, split)) {
+            local = t.fit();
+        }
+        RunnerSettings rs = RunnerSettings.from(f4j.config());
+        Cluster cluster = Cluster.attach(context, rs);
+        TrainingResult remote;
+        boolean replay;
+        SparkRunner.Run run = SparkRunner.start(cluster, rs, f4j, split);
+        try (Trainer t = run.trainer()) {
+            remote = t.fit();
+            replay = run.backend().trainEvaluator().replaying();
+        }
+        assertThat(remote.trainingQueries()).isEqualTo(local.trainingQueries());
+        return new Pair(local.parameters(), remote.parameters(), cluster.stats, replay);
+    }
+
+    static void assertBitIdentical(float[] want, float[] got, String what) {
+        assertThat(got).as(what).hasSameSizeAs(want);
+        for (int k = 0; k < want.length; k++) {
+            if (Float.floatToRawIntBits(want[k]) != Float.floatToRawIntBits(got[k])) {
+                throw new AssertionError(what + ": parameter " + k + " is " + got[k] + " on the cluster but "
+                        + want[k] + " on one machine");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}:{2} {1}")
+    @CsvSource({"spsa,uniform,shared", "spsa,optimal,per-point", "rge,neyman,shared", "spsa,uniform,shared-rademacher"})
+    void seedReplayEndsWithTheSingleMachineParametersBitForBit(String estimator, String allocator, String mode) {
+        Map<String, String> s = small(estimator, allocator);
+        s.put("estimator.directions", mode.startsWith("shared") ? "shared" : "per-point");
+        if (mode.endsWith("rademacher")) {
+            s.put("estimator.distribution", "rademacher");
+        }
+        s.put("queries-per-point", estimator.equals("rge") ? "5" : "8");
+        Pair p = both(jsc, s);
+        assertBitIdentical(p.local(), p.cluster(), estimator + " " + allocator + " " + mode);
+        assertThat(p.replay()).as("seed replay in use").isTrue();
+        // 192 rows / 32 = 6 steps, each one job (two with a pilot round), parameters never fetched after the start
+        Map<Long, ExchangeStats.Step> steps = p.stats().steps();
+        assertThat(steps).hasSize(6);
+        for (Map.Entry<Long, ExchangeStats.Step> e : steps.entrySet()) {
+            if (e.getKey() > 0) {
+                assertThat(e.getValue().fetched()).as("broadcast bytes fetched at step %d", e.getKey()).isZero();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "lr {0}")
+    @CsvSource({"uniform", "optimal"})
+    void gradientReductionEndsWithTheSingleMachineParametersBitForBit(String allocator) {
+        Map<String, String> s = small("lr", allocator);
+        s.put("queries-per-point", "8");
+        Pair p = both(jsc, s);
+        assertBitIdentical(p.local(), p.cluster(), "lr " + allocator);
+        assertThat(p.replay()).as("lr has no direction terms: parameters are broadcast").isFalse();
+        // a step is an evaluation job and a reduction job (twice with a pilot round); the chunks' terms come back
+        long d = 784 * 16 + 16 + 16 * 10 + 10;
+        for (ExchangeStats.Step step : p.stats().steps().values()) {
+            assertThat(step.jobs()).isEqualTo(allocator.equals("uniform") ? 2 : 4);
+            assertThat(step.up()).as("bytes up, at least one gradient of %d floats", d).isGreaterThan(4 * d);
+        }
+    }
+}
