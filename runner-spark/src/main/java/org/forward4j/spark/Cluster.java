@@ -35,7 +35,7 @@ final class Cluster implements AutoCloseable {
     private final boolean owned;
     private final int partitions;
     private final int cores;
-    private final Map<Integer, String> slotLocation = new HashMap<>();
+    private final Map<Integer, String[]> slotLocation = new HashMap<>();
     final ExchangeStats stats = new ExchangeStats();
 
     private Cluster(JavaSparkContext jsc, boolean owned, int partitions, int cores) {
@@ -180,9 +180,14 @@ final class Cluster implements AutoCloseable {
         long t0 = System.nanoTime();
         List<Tuple2<Messages.Task, scala.collection.immutable.Seq<String>>> items = new ArrayList<>();
         long down = 0;
+        // a slot prefers the executor that ran it last if that one is alive and no earlier slot prefers it; other
+        // slots prefer nothing and go to whichever executor is free (a replacement executor included)
+        java.util.Set<String> alive = CollectionConverters.asJava(jsc.sc().getExecutorMemoryStatus()).keySet();
+        java.util.Set<String> claimed = new java.util.HashSet<>();
         for (Messages.Task t : tasks) {
-            String where = slotLocation.get(t.slot());
-            List<String> prefer = where == null ? List.of() : List.of(where);
+            String[] where = slotLocation.get(t.slot());
+            boolean keep = where != null && alive.contains(where[1]) && claimed.add(where[0]);
+            List<String> prefer = keep ? List.of(where[0]) : List.of();
             items.add(new Tuple2<>(t, CollectionConverters.asScala(prefer).toList()));
             down += serializedSize(t);
         }
@@ -197,7 +202,7 @@ final class Cluster implements AutoCloseable {
             fetched += r.fetchedBytes();
             taskNanos += r.nanos();
             if (!r.location().isEmpty()) {
-                slotLocation.put(r.slot(), r.location());
+                slotLocation.put(r.slot(), new String[] {r.location(), r.blockManager()});
             }
         }
         stats.job(step, tasks.size(), down, up, fetched, System.nanoTime() - t0, taskNanos);

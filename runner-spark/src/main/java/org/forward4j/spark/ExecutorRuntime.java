@@ -110,8 +110,9 @@ final class ExecutorRuntime {
         int[] replayed = {0};
         float[] params = parameters(task.sync(), fetched, replayed);
         String location = location();
+        String blockManager = blockManager();
         if (params == null) {
-            return new Messages.Result(task.slot(), location, true, replicaStep, 0, null, null, null, fetched[0],
+            return new Messages.Result(task.slot(), location, blockManager, true, replicaStep, 0, null, null, null, fetched[0],
                     replayed[0], System.nanoTime() - t0);
         }
         long h = task.sync() instanceof Messages.ReplaySync ? hash : broadcastHash;
@@ -157,7 +158,7 @@ final class ExecutorRuntime {
                 passes.getOrDefault(a.passId(), new HashMap<>()).remove(a.firstChunk() + c);
             }
         }
-        return new Messages.Result(task.slot(), location, false, replicaStep, h, losses, energies, gradients,
+        return new Messages.Result(task.slot(), location, blockManager, false, replicaStep, h, losses, energies, gradients,
                 fetched[0], replayed[0], System.nanoTime() - t0);
     }
 
@@ -228,6 +229,12 @@ final class ExecutorRuntime {
             hashStep = replicaStep;
         }
         return replica;
+    }
+
+    /** This executor's block manager, {@code host:port}. */
+    private static String blockManager() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? "" : env.blockManager().blockManagerId().hostPort();
     }
 
     /** This executor in Spark's task-location form, so that later tasks can prefer it. */

@@ -171,6 +171,7 @@ final class Messages {
      *
      * @param slot the task's index in its job
      * @param location where it ran ({@code executor_<host>_<id>}, Spark's task-location form)
+     * @param blockManager that executor's block manager {@code host:port} (how the driver sees it alive)
      * @param stale true when the replica could not be brought to the step from what the task carried
      * @param replicaStep the replica's step after the task (-1 without one)
      * @param hash the hash of the parameters the task evaluated with
@@ -181,7 +182,7 @@ final class Messages {
      * @param replayed updates this task applied to the replica
      * @param nanos time spent in the task
      */
-    record Result(int slot, String location, boolean stale, long replicaStep, long hash, double[][] losses,
+    record Result(int slot, String location, String blockManager, boolean stale, long replicaStep, long hash, double[][] losses,
                   double[][] energies, float[][] gradients, long fetchedBytes, int replayed, long nanos)
             implements Serializable {
         private static final long serialVersionUID = 1L;

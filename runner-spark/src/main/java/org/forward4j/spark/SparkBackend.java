@@ -63,6 +63,15 @@ final class SparkBackend implements Backend {
     }
 
     /**
+     * The run's identity (the key of its state on the executors).
+     *
+     * @return the run id
+     */
+    String runId() {
+        return setup.value().runId();
+    }
+
+    /**
      * What crossed the boundary so far.
      *
      * @return the statistics

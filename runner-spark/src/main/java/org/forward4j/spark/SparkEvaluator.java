@@ -186,13 +186,10 @@ final class SparkEvaluator implements StreamingQueryEvaluator {
         if (!replay) {
             return new Messages.ParamSync(stepSeen, params, paramsHash);
         }
-        List<Messages.Update> updates;
-        if (full) {
-            updates = List.copyOf(log);
-        } else {
-            updates = log.isEmpty() ? List.of() : List.of(log.get(log.size() - 1));
-        }
-        return new Messages.ReplaySync(generation, stepSeen, base, baseStep, updates, full, expectedHash);
+        // normally the previous step's update only; the whole log when asked, or when that is all of it anyway
+        boolean all = full || log.size() <= 1;
+        List<Messages.Update> updates = all ? List.copyOf(log) : List.of(log.get(log.size() - 1));
+        return new Messages.ReplaySync(generation, stepSeen, base, baseStep, updates, all, expectedHash);
     }
 
     /** One job; slots whose executor could not reach the step from the usual message are rerun with the full log. */

@@ -3,6 +3,7 @@ package org.forward4j.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.spark.SparkConf;
@@ -63,6 +64,12 @@ class SparkLocalTest {
     }
 
     static Pair both(JavaSparkContext context, Map<String, String> settings) {
+        return both(context, settings, null);
+    }
+
+    /** As above; {@code atStep} runs with the cluster backend after each step (to disturb the executors). */
+    static Pair both(JavaSparkContext context, Map<String, String> settings,
+                     java.util.function.BiConsumer<Long, SparkBackend> atStep) {
         Forward4j f4j = engine(settings);
         DatasetSplit split = Runs.data(f4j.training(), System.err).split();
         TrainingResult local;
@@ -75,7 +82,14 @@ class SparkLocalTest {
         boolean replay;
         SparkRunner.Run run = SparkRunner.start(cluster, rs, f4j, split);
         try (Trainer t = run.trainer()) {
-            remote = t.fit();
+            remote = t.fit(new org.forward4j.core.train.TrainingListener() {
+                @Override
+                public void stepFinished(StepProgress progress) {
+                    if (atStep != null) {
+                        atStep.accept(progress.step(), run.backend());
+                    }
+                }
+            });
             replay = run.backend().trainEvaluator().replaying();
         }
         assertThat(remote.trainingQueries()).isEqualTo(local.trainingQueries());
@@ -128,5 +142,57 @@ class SparkLocalTest {
             assertThat(step.jobs()).isEqualTo(allocator.equals("uniform") ? 2 : 4);
             assertThat(step.up()).as("bytes up, at least one gradient of %d floats", d).isGreaterThan(4 * d);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void anExecutorThatLostItsStateRebuildsItsReplicaFromTheBaseByReplayingTheLoggedUpdates() {
+        Map<String, String> s = small("spsa", "uniform");
+        s.put("queries-per-point", "8");
+        s.put("epochs", "2");
+        s.put("runner.rebase-every", "4");
+        // after 7 steps the executors forget everything, as a replacement executor knows nothing: the next step
+        // must rebuild the replica from the base of step 4 and replay the updates of steps 4, 5 and 6
+        Pair p = both(jsc, s, (step, backend) -> {
+            if (step == 7) {
+                ExecutorRuntime.forget(backend.runId());
+            }
+        });
+        assertBitIdentical(p.local(), p.cluster(), "spsa with executor state lost after step 7");
+        ExchangeStats.Step rebuilt = p.stats().steps().get(7L);
+        assertThat(rebuilt.jobs()).as("the stale answer and the rerun with the full log").isEqualTo(2);
+        assertThat(rebuilt.fetched()).as("the base (parameters and Adam moments) was fetched")
+                .isGreaterThanOrEqualTo(3L * 4 * (784 * 16 + 16 + 16 * 10 + 10));
+        for (long step : List.of(5L, 6L, 8L, 9L)) {
+            assertThat(p.stats().steps().get(step).jobs()).as("jobs at step %d", step).isEqualTo(1);
+        }
+    }
+
+    /** Mean bytes exchanged per step, the first step (start-up) left out. */
+    static double bytesPerStep(ExchangeStats stats) {
+        return stats.steps().entrySet().stream().filter(e -> e.getKey() > 0)
+                .mapToLong(e -> e.getValue().bytes()).average().orElseThrow();
+    }
+
+    @org.junit.jupiter.api.Test
+    void bytesPerStepAreConstantInTheModelSizeForSeedReplayAndLinearForGradientReduction() {
+        double[] replay = new double[2];
+        double[] reduction = new double[2];
+        String[] hidden = {"16", "160"}; // 12,730 and 127,210 parameters
+        for (int k = 0; k < 2; k++) {
+            Map<String, String> s = small("spsa", "uniform");
+            s.put("hidden", hidden[k]);
+            s.put("queries-per-point", "8");
+            replay[k] = bytesPerStep(both(jsc, s).stats());
+            Map<String, String> l = small("lr", "uniform");
+            l.put("hidden", hidden[k]);
+            l.put("queries-per-point", "8");
+            reduction[k] = bytesPerStep(both(jsc, l).stats());
+        }
+        System.out.printf(java.util.Locale.ROOT, "bytes/step: seed replay %.0f / %.0f, gradient reduction %.0f / %.0f "
+                + "(hidden 16 / 160)%n", replay[0], replay[1], reduction[0], reduction[1]);
+        assertThat(replay[1]).as("seed replay: the same bytes for a 10x larger model").isCloseTo(replay[0],
+                org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(replay[0]).as("seed replay: scalars only").isLessThan(20_000);
+        assertThat(reduction[1] / reduction[0]).as("gradient reduction grows with the model").isBetween(8.0, 11.0);
     }
 }
