@@ -63,6 +63,9 @@ final class Cluster implements AutoCloseable {
                     + "--master spark://<host>:7077 (or local[N]), or set forward4j.runner.master");
         }
         conf.setIfMissing("spark.app.name", "forward4j train");
+        // a step's tasks prefer the executors that hold their replica; when one is busy, waiting for it (Spark's
+        // default 3 s locality wait) costs more than the replica catch-up another executor does
+        conf.setIfMissing("spark.locality.wait", "0");
         JavaSparkContext jsc = new JavaSparkContext(conf);
         try {
             return attach(jsc, true, s);
@@ -105,7 +108,7 @@ final class Cluster implements AutoCloseable {
                         + "lower forward4j.runner.executors");
             }
         }
-        int cores = jsc.sc().defaultParallelism();
+        int cores = cores(jsc);
         int partitions = s.partitions() == 0 ? cores : s.partitions();
         if (partitions > cores) {
             throw new InvalidConfigurationException("runner=spark: forward4j.runner.partitions=" + partitions
@@ -115,6 +118,17 @@ final class Cluster implements AutoCloseable {
         }
         LOG.info("runner spark: master {}, {} executor cores, {} tasks per exchange", jsc.master(), cores, partitions);
         return new Cluster(jsc, owned, partitions, cores);
+    }
+
+    /**
+     * The executor cores of the cluster: the scheduler's count of registered cores on a cluster (Spark's default
+     * parallelism would say at least 2), the threads in local mode.
+     */
+    private static int cores(JavaSparkContext jsc) {
+        if (jsc.sc().schedulerBackend() instanceof org.apache.spark.scheduler.cluster.CoarseGrainedSchedulerBackend b) {
+            return Math.max(1, b.totalCoreCount().get());
+        }
+        return jsc.sc().defaultParallelism();
     }
 
     private static int executors(JavaSparkContext jsc) {

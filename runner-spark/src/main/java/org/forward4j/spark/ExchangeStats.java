@@ -55,7 +55,8 @@ final class ExchangeStats {
     }
 
     /**
-     * One line for logs: steps, mean bytes and jobs per step.
+     * One line for logs: the steady state (every step but the first, which starts the executors and ships the
+     * base) per step, and the first step's bytes.
      *
      * @return the summary
      */
@@ -63,16 +64,37 @@ final class ExchangeStats {
         if (steps.isEmpty()) {
             return "no exchanges";
         }
-        long bytes = 0;
+        long first = steps.keySet().iterator().next();
+        Step start = steps.get(first);
+        long n = 0;
         long jobs = 0;
+        long tasks = 0;
+        long down = 0;
+        long up = 0;
+        long fetched = 0;
         long nanos = 0;
-        for (Step s : steps.values()) {
-            bytes += s.bytes();
+        long taskNanos = 0;
+        for (Map.Entry<Long, Step> e : steps.entrySet()) {
+            if (e.getKey() == first) {
+                continue;
+            }
+            Step s = e.getValue();
+            n++;
             jobs += s.jobs();
+            tasks += s.tasks();
+            down += s.down();
+            up += s.up();
+            fetched += s.fetched();
             nanos += s.nanos();
+            taskNanos += s.taskNanos();
         }
-        int n = steps.size();
-        return String.format(Locale.ROOT, "%d steps, %.1f jobs/step, %,.0f bytes/step exchanged, %.1f ms/step in jobs",
-                n, jobs / (double) n, bytes / (double) n, nanos / 1e6 / n);
+        if (n == 0) {
+            return String.format(Locale.ROOT, "1 step, %,d bytes exchanged", start.bytes());
+        }
+        return String.format(Locale.ROOT, "%d steps after the first: %.2f jobs/step, %.1f ms/job on the driver, "
+                + "%.1f ms/task inside tasks, per step %,.0f bytes down (tasks) + %,.0f up (answers) + %,.0f fetched "
+                + "(broadcasts) = %,.0f bytes; first step %,d bytes", n, jobs / (double) n, nanos / 1e6 / jobs,
+                taskNanos / 1e6 / tasks, down / (double) n, up / (double) n, fetched / (double) n,
+                (down + up + fetched) / (double) n, start.bytes());
     }
 }

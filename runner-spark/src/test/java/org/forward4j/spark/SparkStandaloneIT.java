@@ -177,10 +177,10 @@ class SparkStandaloneIT {
     @Test
     void tooFewExecutorsIsOneClearErrorBeforeTraining(@TempDir Path dir) throws Exception {
         Object[] r = submit(dir, List.of(), List.of("-e", "1", "--train-limit", "64", "--no-progress", "-D",
-                "runner.executors=3", "-D", "runner.register-timeout=20", "-o", dir.resolve("run").toString()), null);
+                "runner.executors=3", "-D", "runner.register-timeout=10", "-o", dir.resolve("run").toString()), null);
         assertThat((int) r[0]).as("%s", r[1]).isEqualTo(2);
         assertThat((String) r[1]).contains("error: runner=spark: only 2 executor(s) registered with "
-                + cluster.url() + " within 20 s, but 3 are needed");
+                + cluster.url() + " within 10 s, but 3 are needed");
     }
 
     // ---- the third-party plugin project, built offline as in examples' ThirdPartyPluginTest ----
