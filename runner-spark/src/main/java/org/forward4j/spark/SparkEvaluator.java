@@ -238,8 +238,17 @@ final class SparkEvaluator implements StreamingQueryEvaluator {
         if (queries.isEmpty()) {
             return new double[0][];
         }
-        // contiguous slices of whole direction runs, balanced by rows plus a per-query overhead
+        // contiguous slices of whole direction runs (a run's direction is generated once), balanced by rows plus a
+        // per-query overhead; with fewer runs than tasks, of single queries (a query's losses never depend on the
+        // other queries of its plan, so they keep their bits)
         List<WeightPlan.Run> runs = plan.directionRuns();
+        if (runs.size() < cluster.partitions()) {
+            List<WeightPlan.Run> single = new ArrayList<>();
+            for (int q = 0; q < queries.size(); q++) {
+                single.add(new WeightPlan.Run(queries.get(q).direction(), q, q + 1, queries.get(q).scale() != 0f));
+            }
+            runs = single;
+        }
         long total = 0;
         for (WeightQuery q : queries) {
             total += q.rows().length + QUERY_OVERHEAD_ROWS;
