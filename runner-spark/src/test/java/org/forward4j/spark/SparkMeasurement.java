@@ -25,6 +25,8 @@ class SparkMeasurement {
     private static final String TINY = "--hidden 16 -b 32 -q 8 --train-limit 640 -e 1 --estimator spsa";
     private static final String SPSA = "--hidden 1024,1024 -b 256 -q 16 --train-limit 6400 -e 1 --estimator spsa "
             + "-D estimator.distribution=rademacher";
+    private static final String BIG = "--hidden 1024,1024 -b 1024 -q 16 --train-limit 8192 -e 1 --estimator spsa "
+            + "-D estimator.distribution=rademacher";
     private static final String LR = "--hidden 1024,1024 -b 256 -q 4 --train-limit 2560 -e 1 --estimator lr";
     private static final String RATE_FROM = "5";
 
@@ -75,7 +77,7 @@ class SparkMeasurement {
             throws Exception {
         Path out = dir.resolve(name);
         List<String> a = new ArrayList<>(List.of("--class", "org.forward4j.spark.SparkTrain", "--executor-memory",
-                "3g", System.getProperty("forward4j.spark.assembly")));
+                "3g", "--conf", "spark.executor.cores=1", System.getProperty("forward4j.spark.assembly")));
         a.addAll(args(workload, out));
         a.addAll(List.of("-D", "runner.executors=" + executors));
         Path log = dir.resolve(name + ".log");
@@ -92,6 +94,20 @@ class SparkMeasurement {
     @Test
     void measure(@TempDir Path dir) throws Exception {
         String only = System.getenv().getOrDefault("F4J_MEASURE", "all");
+        if (only.equals("big")) {
+            say("load average before: " + Files.readString(Path.of("/proc/loadavg")).trim());
+            say(String.format(Locale.ROOT, "one machine, 1 backend thread: spsa 784-1024-1024-10, batch 1024: %.0f "
+                    + "queries/s", local(dir, "big", BIG)));
+            for (int workers = 1; workers <= 2; workers++) {
+                try (StandaloneCluster c = StandaloneCluster.start(dir.resolve("cluster-" + workers), workers, "4g")) {
+                    String[] big = cluster(c, dir, "big-" + workers, BIG, workers);
+                    say(workers + " executor(s), spsa 784-1024-1024-10, batch 1024: " + big[0] + " queries/s; "
+                            + big[1]);
+                }
+            }
+            say("load average after: " + Files.readString(Path.of("/proc/loadavg")).trim());
+            return;
+        }
         if (only.equals("tiny")) {
             try (StandaloneCluster c = StandaloneCluster.start(dir.resolve("cluster"), 2, "4g")) {
                 say("2 executor(s), tiny spsa 784-16-10: " + cluster(c, dir, "tiny", TINY, 2)[1]);

@@ -179,8 +179,9 @@ class SparkStandaloneIT {
         Object[] r = submit(dir, List.of(), List.of("-e", "1", "--train-limit", "64", "--no-progress", "-D",
                 "runner.executors=3", "-D", "runner.register-timeout=10", "-o", dir.resolve("run").toString()), null);
         assertThat((int) r[0]).as("%s", r[1]).isEqualTo(2);
-        assertThat((String) r[1]).contains("error: runner=spark: only 2 executor(s) registered with "
-                + cluster.url() + " within 10 s, but 3 are needed");
+        // two register unless the machine is very slow; either way the message names the shortfall
+        assertThat((String) r[1]).containsPattern("error: runner=spark: only [0-2] executor\\(s\\) registered with "
+                + java.util.regex.Pattern.quote(cluster.url()) + " within 10 s, but 3 are needed");
     }
 
     // ---- the third-party plugin project, built offline as in examples' ThirdPartyPluginTest ----
