@@ -195,4 +195,29 @@ class SparkLocalTest {
         assertThat(replay[0]).as("seed replay: scalars only").isLessThan(20_000);
         assertThat(reduction[1] / reduction[0]).as("gradient reduction grows with the model").isBetween(8.0, 11.0);
     }
+
+    @org.junit.jupiter.api.Test
+    void aReplicaThatDiffersByOneBitStopsTheRunWithAClearError() {
+        Map<String, String> s = small("spsa", "uniform");
+        s.put("queries-per-point", "8");
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> both(jsc, s, (step, backend) -> {
+            if (step == 3) { // after 3 steps, flip the lowest bit of one parameter of the executors' replica:
+                // the update of step 2 applied to it gives parameters whose hash the driver rejects at step 3
+                try {
+                    java.lang.reflect.Field runs = ExecutorRuntime.class.getDeclaredField("RUNS");
+                    runs.setAccessible(true);
+                    Object rt = ((Map<?, ?>) runs.get(null)).get(backend.runId());
+                    java.lang.reflect.Field replica = ExecutorRuntime.class.getDeclaredField("replica");
+                    replica.setAccessible(true);
+                    float[] p = (float[]) replica.get(rt);
+                    p[17] = Float.intBitsToFloat(Float.floatToRawIntBits(p[17]) ^ 1);
+                } catch (ReflectiveOperationException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }));
+        assertThat(thrown).isNotNull();
+        assertThat(thrown).hasStackTraceContaining("runner spark: at step 3 the executor")
+                .hasStackTraceContaining("evaluated with parameters that differ from the driver's");
+    }
 }
