@@ -257,7 +257,42 @@ public final class Runs {
     }
 
     /**
-     * A trainer for the configured model ({@link #prepare}), from its starting parameters.
+     * A trainer for the prepared run on the configured runner ({@code forward4j.runner}): {@code local} runs in this
+     * JVM; any other name is looked up among the {@link TrainingRunner}s on {@code loader}, which train the plain MLP
+     * of {@code hidden} (a layer graph, a model file or a trainable selection is refused with the reason).
+     *
+     * @param f4j the engine
+     * @param run the prepared objectives (what {@code local} trains)
+     * @param split the data (what another runner partitions over its machines)
+     * @param loader where runners other than {@code local} are discovered (the plugin class loader)
+     * @return the trainer
+     * @throws org.forward4j.plugin.InvalidConfigurationException if no runner has the configured name
+     */
+    public static Trainer trainer(Forward4j f4j, Prepared run, DatasetSplit split, ClassLoader loader) {
+        String name = f4j.training().runner();
+        if (TrainingConfig.LOCAL_RUNNER.equals(name)) {
+            return trainer(f4j, run);
+        }
+        if (!f4j.training().plainMlp()) {
+            throw new org.forward4j.plugin.InvalidConfigurationException("forward4j.runner=" + name + " trains the MLP "
+                    + "of forward4j.hidden only, not a layer graph, a model file or a trainable selection (model, init, "
+                    + "trainable are set). Fix: train it with forward4j.runner=local, or drop those settings");
+        }
+        List<String> names = new ArrayList<>(List.of(TrainingConfig.LOCAL_RUNNER));
+        for (TrainingRunner r : java.util.ServiceLoader.load(TrainingRunner.class, loader)) {
+            if (r.name().equals(name)) {
+                return r.trainer(f4j, split);
+            }
+            names.add(r.name());
+        }
+        throw new org.forward4j.plugin.InvalidConfigurationException("No runner named '" + name + "'. Available: "
+                + names + (name.equals("spark") ? ". The spark runner is the runner-spark assembly: start it with "
+                + "spark-submit --class org.forward4j.spark.SparkTrain runner-spark/target/forward4j-spark.jar "
+                + "<the same flags>" : ". Add the jar that provides it or fix forward4j.runner"));
+    }
+
+    /**
+     * A trainer for the configured model ({@link #prepare}), in this JVM, from its starting parameters.
      *
      * @param f4j the engine
      * @param split the data

@@ -72,7 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
             ConsoleProgress console = new ConsoleProgress(t.estimator() + "/" + t.allocator(), t.epochs(),
                     t.progress(), true, System.out, System.err);
             TrainingResult r;
-            try (Trainer trainer = Runs.trainer(f4j, run)) {
+            try (Trainer trainer = Runs.trainer(f4j, run, data.split(), root.pluginLoader())) {
                 Path checkpoints = dir.path().resolve("checkpoints");
                 trainer.checkpointTo(checkpoints, f4j.config().asMap());
                 if (resume) {

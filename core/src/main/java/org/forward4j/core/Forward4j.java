@@ -234,6 +234,23 @@ public final class Forward4j {
      * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
      */
     public Trainer trainer(Objective train, Objective test, float[] initialParameters) {
+        return trainer(train, test, initialParameters, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * A trainer whose freshly created plugins pass through {@code assemble} first: how a runner that spreads the
+     * steps over other machines (runner-spark) puts its own evaluating backend and bookkeeping around the configured
+     * plugins, while the selection, the checks, the warnings and the provenance stay the engine's.
+     *
+     * @param train the training objective
+     * @param test test data for accuracy, or null
+     * @param initialParameters starting parameters
+     * @param assemble returns the components the trainer runs with (given the configured ones)
+     * @return the trainer
+     * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
+     */
+    public Trainer trainer(Objective train, Objective test, float[] initialParameters,
+                           java.util.function.UnaryOperator<Trainer.Components> assemble) {
         GradientEstimatorProvider ep = estimators.get(training.estimator());
         QueryAllocatorProvider ap = allocators.get(training.allocator());
         BackendProvider bp = backends.get(backendName);
@@ -260,7 +277,7 @@ public final class Forward4j {
         Trainer.Components c = new Trainer.Components(estimator, training.estimator(), allocatorMade.instance(),
                 training.allocator(), usesProxies, ap.capabilities().contains(AllocatorCapability.LEARNS_FROM_STATISTICS),
                 backendMade.instance(), provenance);
-        return new Trainer(training, c, train, test, initialParameters);
+        return new Trainer(training, assemble.apply(c), train, test, initialParameters);
     }
 
     /**

@@ -487,7 +487,10 @@ public final class Trainer implements AutoCloseable {
         java.util.Set<String> keys = new java.util.TreeSet<>(c.config().keySet());
         keys.addAll(runConfig.keySet());
         for (String k : keys) {
-            if (!RESUMABLE_DIFFERENCES.contains(k) && !java.util.Objects.equals(c.config().get(k), runConfig.get(k))) {
+            // where the steps run (forward4j.runner and its settings) may change too: a run can move to a cluster
+            boolean resumable = RESUMABLE_DIFFERENCES.contains(k) || k.equals("forward4j.runner")
+                    || k.startsWith("forward4j.runner.");
+            if (!resumable && !java.util.Objects.equals(c.config().get(k), runConfig.get(k))) {
                 diffs.add(k + " (checkpoint: " + c.config().get(k) + ", now: " + runConfig.get(k) + ")");
             }
         }

@@ -43,6 +43,9 @@ import org.forward4j.plugin.Settings;
  *     {@code biases}, {@code names:REGEX}, or a comma-separated union); the others are frozen and never perturbed
  * @param shots train on a fixed, seeded subset of this many rows per class of the training split ({@code shots},
  *     0 = every row; default 0)
+ * @param runner where the steps run ({@code runner}, default {@code local}: this JVM; {@code spark}: a Spark cluster,
+ *     through the {@code runner-spark} assembly and {@code spark-submit}); the runner's own settings are
+ *     {@code forward4j.runner.*} keys, read by the runner and ignored here
  * @param effective every training key with the value the run uses, defaults included (for provenance)
  */
 public record TrainingConfig(String allocator, String estimator, String backend, String dataset, int[] hidden,
@@ -51,7 +54,8 @@ public record TrainingConfig(String allocator, String estimator, String backend,
                              double scheduleDecay, int scheduleEpochs, int minDraws, int maxDraws, Proxy proxy,
                              boolean pilotInEstimate, int evalEvery, NonFinitePolicy nonFinite, int trainLimit,
                              int testLimit, boolean progress, int checkpointEvery, Scale scale, String model,
-                             String init, String trainable, int shots, java.util.Map<String, String> effective) {
+                             String init, String trainable, int shots, String runner,
+                             java.util.Map<String, String> effective) {
 
     /** The allocator used when none is configured. */
     public static final String DEFAULT_ALLOCATOR = "uniform";
@@ -59,6 +63,8 @@ public record TrainingConfig(String allocator, String estimator, String backend,
     public static final String DEFAULT_ESTIMATOR = "spsa";
     /** The backend used when none is configured. */
     public static final String DEFAULT_BACKEND = "cpu";
+    /** The runner used when none is configured: training in this JVM. */
+    public static final String LOCAL_RUNNER = "local";
 
     /**
      * How features are scaled before training: an explicit choice, fitted on the training split only and applied to
@@ -113,7 +119,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         "batch-size", "queries-per-point", "seed", "optimizer", "learning-rate", "momentum", "schedule",
         "schedule-decay", "schedule-epochs", "min-draws", "max-draws", "proxy", "pilot-in-estimate", "eval-every",
         "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every", "scale", "model", "init",
-        "trainable", "shots"};
+        "trainable", "shots", "runner"};
 
     /** The layer-graph presets {@code model} names. */
     public static final java.util.List<String> MODEL_PRESETS = java.util.List.of("cnn", "vit");
@@ -122,7 +128,8 @@ public record TrainingConfig(String allocator, String estimator, String backend,
      * Reads and validates the training settings; every problem is reported at once.
      *
      * @param all the resolved configuration with {@code forward4j.} prefixes; keys of plugins
-     *     ({@code forward4j.allocator.*} etc.) and of the application ({@code forward4j.app.*}) are ignored here
+     *     ({@code forward4j.allocator.*} etc.), of the runner ({@code forward4j.runner.*}) and of the application
+     *     ({@code forward4j.app.*}) are ignored here
      * @return the config
      * @throws org.forward4j.plugin.InvalidConfigurationException listing every invalid or unknown key
      */
@@ -130,7 +137,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         java.util.Map<String, String> own = new java.util.TreeMap<>();
         all.withPrefix("forward4j.").asMap().forEach((k, v) -> {
             boolean pluginKey = k.startsWith("allocator.") || k.startsWith("estimator.") || k.startsWith("backend.")
-                    || k.startsWith("app.");
+                    || k.startsWith("app.") || k.startsWith("runner.");
             if (!pluginKey) {
                 own.put(k, v);
             }
@@ -173,11 +180,12 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         String init = r.stringValue("init", "").trim();
         String trainable = r.stringValue("trainable", "all").trim();
         int shots = r.intValue("shots", 0, 0, 1_000_000);
+        String runner = r.stringValue("runner", LOCAL_RUNNER);
         checkModel(model, init, trainable, training, r);
         r.finish();
         return new TrainingConfig(allocator, estimator, backend, dataset, hidden, activation, epochs, batch, qpp, seed,
                 opt, lr, momentum, schedule, decay, scheduleEpochs, minDraws, maxDraws, proxy, pilotIn, evalEvery,
-                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale, model, init, trainable, shots,
+                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale, model, init, trainable, shots, runner,
                 java.util.Collections.unmodifiableMap(training.effective()));
     }
 
