@@ -14,10 +14,11 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
- * One backprop step per call on an {@link MlpGraph}: one forward and one backward pass of SameDiff give the batch
- * loss and the exact gradient together, then the ND4J updater moves each variable, as SameDiff's own
+ * One backprop step per call on an {@link MlpGraph} or a {@link LayerGraphSd}: one forward and one backward pass of
+ * SameDiff give the batch loss and the exact gradient together, then the ND4J updater moves each variable, as SameDiff's own
  * {@code fit} does (its training session applies {@code GradientUpdater.applyUpdater(gradient, iteration, epoch)}
- * per variable and subtracts the result; tests check the parameters match {@code fit}'s exactly).
+ * per variable and subtracts the result; tests check the parameters match {@code fit}'s exactly). A layer graph's
+ * frozen tensors are constants, not variables, so they get no updater and never move.
  *
  * <p>Why not {@code fit} itself: in ND4J 1.0.0-M2.1 its training session runs only what the gradients need, and
  * the backward op of softmax cross-entropy needs the logits and labels but not the loss value, so {@code fit}
@@ -40,19 +41,35 @@ final class GraphTrainer {
      * @param updater the optimiser's configuration (one instance per variable is made from it)
      */
     GraphTrainer(SameDiff sd, DenseNetwork network, IUpdater updater) {
+        this(sd, mlpVariables(network), updater);
+    }
+
+    /**
+     * Prepares the updaters, with fresh state, for the given variables (the ones that train; a layer graph's frozen
+     * tensors are constants and have none).
+     *
+     * @param sd a graph whose loss variable is {@link MlpGraph#LOSS}
+     * @param variables the variables the optimiser moves
+     * @param updater the optimiser's configuration (one instance per variable is made from it)
+     */
+    GraphTrainer(SameDiff sd, List<String> variables, IUpdater updater) {
         this.sd = sd;
-        List<String> vars = new ArrayList<>();
-        for (int l = 0; l < network.layers(); l++) {
-            vars.add(MlpGraph.weight(l));
-            vars.add(MlpGraph.bias(l));
-        }
-        this.names = vars.toArray(new String[0]);
+        this.names = variables.toArray(new String[0]);
         for (String name : names) {
             long n = sd.getArrForVarName(name).length();
             long size = updater.stateSize(n);
             INDArray state = size == 0 ? null : Nd4j.zeros(DataType.FLOAT, 1, size);
             updaters.put(name, updater.instantiate(state, true));
         }
+    }
+
+    private static List<String> mlpVariables(DenseNetwork network) {
+        List<String> vars = new ArrayList<>();
+        for (int l = 0; l < network.layers(); l++) {
+            vars.add(MlpGraph.weight(l));
+            vars.add(MlpGraph.bias(l));
+        }
+        return vars;
     }
 
     /**

@@ -175,7 +175,7 @@ final class MlpGraph {
      * clutter the CLI's report; standard output is silenced for that call only, and this runs before any training
      * output exists.
      */
-    private static synchronized void createGradientFunctionQuietly(SameDiff sd) {
+    static synchronized void createGradientFunctionQuietly(SameDiff sd) {
         PrintStream original = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {

@@ -13,11 +13,15 @@ import org.forward4j.benchmarks.BenchRow;
 import org.forward4j.benchmarks.BenchTable;
 import org.forward4j.benchmarks.CpuTime;
 import org.forward4j.benchmarks.EstimatorVariant;
+import org.forward4j.benchmarks.GraphThroughput;
 import org.forward4j.benchmarks.MachineInfo;
 import org.forward4j.benchmarks.MemoryProbe;
 import org.forward4j.benchmarks.QueryThroughput.EstimatorRun;
 import org.forward4j.benchmarks.QueryThroughput.PlainForward;
 import org.forward4j.benchmarks.QueryThroughput;
+import org.forward4j.core.model.Graphs;
+import org.forward4j.estimator.graph.LayerGraph;
+import org.forward4j.estimator.graph.Trainable;
 import org.forward4j.plugin.InvalidConfigurationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,6 +88,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-sweep", description = "skip the memory sweep")
     boolean noSweep;
 
+    @Option(names = "--models", split = ",", description = "layer-graph presets measured after the MLPs, on the cpu "
+            + "backend (default cnn,vit; 'none' for none)")
+    List<String> models = List.of("cnn", "vit");
+
+    @Option(names = "--trainable", split = ",", description = "trainable selections of the --models rows (default "
+            + "all,last:2)")
+    List<String> trainable = List.of("all", "last:2");
+
+    @Option(names = "--model-estimators", split = ",", description = "estimators of the --models rows (default "
+            + "lr,spsa)")
+    List<String> modelEstimators = List.of("lr", "spsa");
+
     @Option(names = "--seed", description = "seed of parameters, batch and noise (default 1)")
     long seed = 1;
 
@@ -124,6 +140,24 @@ public final class BenchCommand implements Callable<Integer> {
                                 rows.add(measure(qt, probe, v, draws));
                             }
                         }
+                    }
+                }
+            }
+        }
+        List<String> graphModels = backendName.equals("cpu") ? models : List.of();
+        if (!backendName.equals("cpu") && !models.stream().allMatch(m -> m.equalsIgnoreCase("none"))) {
+            System.err.println("  --models rows run on the cpu backend only; skipped for --backend " + backendName);
+        }
+        for (String model : graphModels) {
+            if (model.equalsIgnoreCase("none")) {
+                continue;
+            }
+            for (String selection : trainable) {
+                try (GraphThroughput gt = new GraphThroughput(model, selection, batchSize, threads, seed)) {
+                    System.err.println("  " + gt.label());
+                    for (String e : modelEstimators) {
+                        EstimatorVariant v = EstimatorVariant.parse(e);
+                        rows.add(measureGraph(gt, probe, v, gt.drawsFor(v, queriesPerPoint)));
                     }
                 }
             }
@@ -172,6 +206,19 @@ public final class BenchCommand implements Callable<Integer> {
         for (int d : sweepDraws) {
             if (d < 1) {
                 problems.add("--sweep-draws must be at least 1 each, got " + d);
+            }
+        }
+        for (String model : models) {
+            if (model.equalsIgnoreCase("none")) {
+                continue;
+            }
+            try {
+                LayerGraph g = Graphs.preset(model, 10);
+                for (String selection : trainable) {
+                    Trainable.select(selection, g);
+                }
+            } catch (InvalidConfigurationException e) {
+                problems.add("--models/--trainable: " + e.getMessage());
             }
         }
         if (!problems.isEmpty()) {
@@ -231,6 +278,83 @@ public final class BenchCommand implements Callable<Integer> {
                 row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
                 row.fractionOfPlainCpu(), row.load());
         return row;
+    }
+
+    /**
+     * One layer-graph row, timed as {@link #measure} times an MLP's: warm-up, then steps alternating with plain
+     * passes of the same rows until {@code steps} are timed or {@code maxSeconds} have passed. The plain pass is of
+     * the whole model, so a selection whose frozen prefix is reused per data row can exceed 1 of plain.
+     */
+    private BenchRow measureGraph(GraphThroughput gt, MemoryProbe probe, EstimatorVariant v, int draws) {
+        GraphThroughput.Steps run = gt.estimator(v, draws);
+        Runnable plain = gt.plainForward(run.queriesPerStep());
+        plain.run();
+        long start = System.nanoTime();
+        List<double[]> samples = new ArrayList<>();
+        List<double[]> plains = new ArrayList<>();
+        boolean single = false;
+        for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
+            double[] s = timedStep(run::step, probe);
+            single = s[0] > maxSeconds;
+            List<double[]> p = timedPlain(plain);
+            if (single) {
+                samples.add(s);
+                plains.addAll(p);
+            }
+        }
+        while (!single && samples.size() < steps) {
+            samples.add(timedStep(run::step, probe));
+            plains.addAll(timedPlain(plain));
+            if (seconds(start) > maxSeconds) {
+                break;
+            }
+        }
+        double[] stepTimes = column(samples, 0);
+        long allocated = 0;
+        long peakHeap = 0;
+        long peakNative = 0;
+        for (double[] s : samples) {
+            allocated = allocated < 0 || s[2] < 0 ? -1 : allocated + (long) s[2];
+            peakHeap = Math.max(peakHeap, (long) s[3]);
+            peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
+        }
+        long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(run::step);
+        BenchRow row = new BenchRow(gt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes, column(plains, 0),
+                column(samples, 1), column(plains, 1), warmup > 0 && !single,
+                allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative, live,
+                MachineInfo.loadAverage().split(" ")[0]);
+        System.err.printf(Locale.ROOT, "  %-22s %-10s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
+                        + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
+                row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
+                row.fractionOfPlainCpu(), row.load());
+        return row;
+    }
+
+    /** {@link #timedStep(EstimatorRun, MemoryProbe)} of any step. */
+    private static double[] timedStep(Runnable step, MemoryProbe probe) {
+        probe.start();
+        Map<Long, Long> cpu = CpuTime.snapshot();
+        long t0 = System.nanoTime();
+        step.run();
+        long t1 = System.nanoTime();
+        double cpuSeconds = CpuTime.secondsSince(cpu, probe.samplerThreadId());
+        MemoryProbe.Usage u = probe.stop();
+        return new double[] {(t1 - t0) / 1e9, cpuSeconds, u.allocatedBytes(), u.peakHeapBytes(),
+                u.peakNativeBytes()};
+    }
+
+    /** {@link #timedPlain(PlainForward)} of any plain pass. */
+    private static List<double[]> timedPlain(Runnable plain) {
+        MemoryProbe.collect();
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < PLAIN_PASSES; i++) {
+            Map<Long, Long> cpu = CpuTime.snapshot();
+            long t0 = System.nanoTime();
+            plain.run();
+            long t1 = System.nanoTime();
+            out.add(new double[] {(t1 - t0) / 1e9, CpuTime.secondsSince(cpu, -1)});
+        }
+        return out;
     }
 
     /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */

@@ -29,6 +29,22 @@ public final class ConfigOptions {
     @Option(names = "--hidden", description = "hidden widths, comma-separated (default 64)")
     String hidden;
 
+    @Option(names = "--model", paramLabel = "cnn|vit|FILE.json", description = "train a layer graph from scratch "
+            + "instead of the MLP of --hidden: the cnn or vit preset (28 x 28 images) or an architecture JSON file")
+    String model;
+
+    @Option(names = "--init", paramLabel = "MODEL", description = "start from a model file (e.g. one written by "
+            + "pretrain or train): its architecture and parameters")
+    String init;
+
+    @Option(names = "--trainable", paramLabel = "SPEC", description = "which tensors train, the rest frozen: all "
+            + "(default), head, last:K, biases, names:REGEX, or a comma-separated union")
+    String trainable;
+
+    @Option(names = "--shots", paramLabel = "K", description = "train on K rows per class of the training split, "
+            + "a fixed subset drawn with the seed (default: every row)")
+    Integer shots;
+
     @Option(names = "--activation", description = "relu, tanh or identity (default relu)")
     String activation;
 
@@ -89,6 +105,10 @@ public final class ConfigOptions {
         Map<String, String> m = new LinkedHashMap<>();
         put(m, "dataset", dataset);
         put(m, "hidden", hidden);
+        put(m, "model", model);
+        put(m, "init", init);
+        put(m, "trainable", trainable);
+        put(m, "shots", shots);
         put(m, "activation", activation);
         put(m, "estimator", estimator);
         put(m, "allocator", allocator);

@@ -19,10 +19,13 @@ import org.forward4j.datasets.Dataset;
 import org.forward4j.datasets.DatasetSplit;
 import org.forward4j.datasets.FeatureScaler;
 import org.forward4j.datasets.Datasets;
-import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.EvaluationMetrics;
 import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Networks;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.graph.GraphForward;
+import org.forward4j.estimator.graph.GraphObjective;
+import org.forward4j.estimator.graph.Trainable;
 import org.forward4j.plugin.InvalidDataException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,7 +84,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         Path file = Files.isDirectory(model) && Files.isRegularFile(model.resolve(ModelFile.FILE_NAME))
                 ? model.resolve(ModelFile.FILE_NAME) : model;
         Model m = ModelFile.read(file);
-        DenseNetwork net = m.network();
         Map<String, String> meta = m.metadata();
         String spec = dataset != null ? dataset : meta.getOrDefault("dataset", "mnist");
         Map<String, String> overrides = new LinkedHashMap<>();
@@ -90,7 +92,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             overrides.put("backend", backend);
         }
         Forward4j f4j = Runs.engine(root.engine(), null, overrides);
-        System.out.printf(Locale.ROOT, "forward4j evaluate: %s from %s (%s)%n", net, file.toAbsolutePath(),
+        System.out.printf(Locale.ROOT, "forward4j evaluate: %s from %s (%s)%n", m.describe(), file.toAbsolutePath(),
                 provenance(meta));
         DatasetSplit all = Datasets.load(spec);
         Dataset data = split == Split.test ? all.test() : all.train();
@@ -104,8 +106,11 @@ public final class EvaluateCommand implements Callable<Integer> {
             int trainRows = Integer.parseInt(meta.getOrDefault("train_rows", Integer.toString(all.train().rows())));
             data = FeatureScaler.fit(method, all.train().subset(trainRows)).transform(data);
         }
-        check(data, spec, net, file, meta);
-        NetworkObjective objective = Networks.objective(net, data.features(), data.labels());
+        check(data, spec, m, file, meta);
+        // an MLP on its own engines; a layer graph with every tensor "trainable", so θ is the full vector
+        Objective objective = m.isMlp() ? Networks.objective(m.network(), data.features(), data.labels())
+                : GraphObjective.of(m.graph(), m.parameters(), Trainable.select("all", m.graph()), data.features(),
+                data.labels());
         EvaluationMetrics e;
         try (Backend b = f4j.newBackend()) {
             e = b.evaluator(objective).evaluateClean(m.parameters());
@@ -147,31 +152,34 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** Refuses data the model cannot take, naming both, before any evaluation. */
-    private static void check(Dataset data, String spec, DenseNetwork net, Path file, Map<String, String> meta) {
+    private static void check(Dataset data, String spec, Model m, Path file, Map<String, String> meta) {
         String trained = meta.containsKey("dataset") ? " (it was trained on '" + meta.get("dataset") + "')" : "";
-        if (data.cols() != net.in(0)) {
+        String net = m.describe();
+        int inputs = m.graph().input().size();
+        int classes = m.graph().classes();
+        if (data.cols() != inputs) {
             throw new InvalidDataException("Dataset '" + spec + "' has " + data.cols() + " features per row, but the "
-                    + "model " + net + " in " + file + " takes " + net.in(0) + " inputs" + trained
+                    + "model " + net + " in " + file + " takes " + inputs + " inputs" + trained
                     + "; evaluate it on data of its input width");
         }
         int maxLabel = -1;
         for (int y : data.labels()) {
             maxLabel = Math.max(maxLabel, y);
         }
-        if (maxLabel >= net.classes()) {
+        if (maxLabel >= classes) {
             throw new InvalidDataException("Dataset '" + spec + "' has labels up to " + maxLabel + ", but the model "
-                    + net + " in " + file + " predicts " + net.classes() + " classes (0.." + (net.classes() - 1) + ")"
+                    + net + " in " + file + " predicts " + classes + " classes (0.." + (classes - 1) + ")"
                     + trained);
         }
     }
 
     /**
      * One line per row: its index, label, the predicted class (largest logit, first on ties) and its softmax
-     * cross-entropy, from the plain-Java reference forward ({@link Networks#logits}), written to a temporary file
-     * and renamed.
+     * cross-entropy, from the plain-Java reference forward ({@link Networks#logits} or {@link GraphForward#logits}),
+     * written to a temporary file and renamed.
      */
-    private static void writePredictions(Path target, NetworkObjective data, float[] theta) {
-        DenseNetwork net = data.network();
+    private static void writePredictions(Path target, Objective data, float[] theta) {
+        int[] labels = data instanceof GraphObjective g ? g.labels() : ((NetworkObjective) data).labels();
         Path abs = target.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
         try {
@@ -181,8 +189,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 w.write("row,label,predicted,loss\n");
                 for (int row = 0; row < data.size(); row++) {
-                    float[] logits = Networks.logits(net, theta, data.features(), row, null, null);
-                    int label = data.labels()[row];
+                    float[] logits = data instanceof GraphObjective g ? GraphForward.logits(g, theta, row, null, null)
+                            : Networks.logits(((NetworkObjective) data).network(), theta,
+                            ((NetworkObjective) data).features(), row, null, null);
+                    int label = labels[row];
                     w.write(String.format(Locale.ROOT, "%d,%d,%d,%.6f\n", row, label,
                             Networks.argmax(logits, 0, logits.length),
                             Networks.softmaxCrossEntropy(logits, 0, logits.length, label)));

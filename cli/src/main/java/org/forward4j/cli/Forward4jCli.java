@@ -31,7 +31,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "forward4j", mixinStandardHelpOptions = true, version = "forward4j 0.1.0-SNAPSHOT",
         description = "Forward learning with optimal query allocation.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, CompareCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, PretrainCommand.class, EvaluateCommand.class, CompareCommand.class,
+            BenchCommand.class,
             PluginsCommand.class},
         exitCodeListHeading = "Exit status:%n",
         exitCodeList = {"0:done", "2:usage, configuration or data error", "3:input/output error (files, disk)",

@@ -24,8 +24,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code metrics.csv} and {@code result.json}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an MLP with forward passes only and write metrics.csv, result.json and the trained "
-                + "model (model.safetensors).")
+        description = "Train a model with forward passes only (an MLP, a cnn/vit layer graph, or a model file "
+                + "fine-tuned) and write metrics.csv, result.json and the trained model (model.safetensors).")
 public final class TrainCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -59,15 +59,20 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingConfig t = f4j.training();
         try (RunDirectory dir = RunDirectory.open(output, resume, overwrite)) {
             Runs.Data data = Runs.data(t, System.err);
+            Runs.Prepared run = Runs.prepare(t, data.split());
             System.out.printf(Locale.ROOT, "forward4j train: %s on %s (%d train / %d test rows), estimator %s, "
                             + "allocator %s, backend %s, %d queries per point, batch %d, %d epochs, seed %d%n",
-                    Runs.network(t, data.split().train()), t.dataset(), data.split().train().rows(),
+                    run.model().description(), t.dataset(), data.split().train().rows(),
                     data.split().test().rows(), t.estimator(), t.allocator(), f4j.backendName(), t.queriesPerPoint(),
                     t.batchSize(), t.epochs(), t.seed());
+            if (run.graph() != null) {
+                System.out.printf(Locale.ROOT, "trainable=%s: %,d of %,d parameters train (%s)%n", t.trainable(),
+                        run.graph().dimension(), run.model().graph().parameterCount(), trainableTensors(run.graph()));
+            }
             ConsoleProgress console = new ConsoleProgress(t.estimator() + "/" + t.allocator(), t.epochs(),
                     t.progress(), true, System.out, System.err);
             TrainingResult r;
-            try (Trainer trainer = Runs.trainer(f4j, data.split())) {
+            try (Trainer trainer = Runs.trainer(f4j, run, data.split(), root.pluginLoader())) {
                 Path checkpoints = dir.path().resolve("checkpoints");
                 trainer.checkpointTo(checkpoints, f4j.config().asMap());
                 if (resume) {
@@ -83,8 +88,17 @@ public final class TrainCommand implements Callable<Integer> {
             }
             // the model first: result.json names it, so it exists whenever result.json does
             Path model = dir.path().resolve(ModelFile.FILE_NAME);
-            ModelFile.write(model, Runs.network(t, data.split().train()), r.parameters(),
-                    modelMetadata(f4j, data.split(), r));
+            float[] full = run.full(r.parameters());
+            Map<String, String> metadata = modelMetadata(f4j, data, r);
+            if (!t.plainMlp()) {
+                metadata.put("model", run.model().source());
+                metadata.put("trainable", t.trainable());
+            }
+            if (run.model().network() != null) {
+                ModelFile.write(model, run.model().network(), full, metadata);
+            } else {
+                ModelFile.write(model, run.model().graph(), full, metadata);
+            }
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("model", ModelFile.FILE_NAME);
             extra.put("data", data.info());
@@ -106,16 +120,35 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The trainable tensors' names, shortened for one console line. */
+    private static String trainableTensors(org.forward4j.estimator.graph.GraphObjective o) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (var tensor : o.graph().tensors()) {
+            if (o.isTrainable(tensor.name())) {
+                names.add(tensor.name());
+            }
+        }
+        String all = String.join(", ", names);
+        return all.length() <= 100 ? all : all.substring(0, 97) + "...";
+    }
+
     /**
      * Provenance stored in the model file, so a model found on its own still says how it was made and what it
      * scored: the dataset (also {@code evaluate}'s default), plugins, budget, seed and the final test metrics.
-     * Nothing time-dependent, so the same seed writes the same bytes.
+     * Nothing time-dependent, so the same seed writes the same bytes. {@code train_rows} counts the rows of the
+     * training split the feature scaling was fitted on ({@code evaluate} fits it again on them); with
+     * {@code shots=K} the run trained on {@code shot_rows} of them.
      */
-    static Map<String, String> modelMetadata(Forward4j f4j, DatasetSplit split, TrainingResult r) {
+    static Map<String, String> modelMetadata(Forward4j f4j, Runs.Data data, TrainingResult r) {
         TrainingConfig t = f4j.training();
+        DatasetSplit split = data.split();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("dataset", t.dataset());
-        m.put("train_rows", Integer.toString(split.train().rows()));
+        m.put("train_rows", data.info().get("trainRows").toString());
+        if (t.shots() > 0) {
+            m.put("shots", Integer.toString(t.shots()));
+            m.put("shot_rows", Integer.toString(split.train().rows()));
+        }
         m.put("test_rows", Integer.toString(split.test().rows()));
         m.put("scale", t.scale().name().toLowerCase(java.util.Locale.ROOT));
         m.put("estimator", t.estimator());

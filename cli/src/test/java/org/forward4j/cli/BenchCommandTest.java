@@ -16,4 +16,14 @@ class BenchCommandTest {
         assertThatThrownBy(c::call).isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("bench: --steps must be at least 1, got 0; --threads must be at least 1, got 0");
     }
+
+    @Test
+    void unknownGraphModelsAndSelectionsFailBeforeAnyMeasurement() {
+        BenchCommand c = new BenchCommand();
+        c.models = java.util.List.of("cnn", "resnet");
+        c.trainable = java.util.List.of("all", "last:9");
+        assertThatThrownBy(c::call).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("--models/--trainable: trainable=last:9: the graph has 4 blocks")
+                .hasMessageContaining("--models/--trainable: model=resnet is not a preset");
+    }
 }

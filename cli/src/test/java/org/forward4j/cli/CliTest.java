@@ -61,6 +61,16 @@ class CliTest {
     }
 
     @Test
+    void aRunnerThatIsNotOnTheClasspathIsOneErrorNamingTheSparkAssembly(@TempDir Path dir) {
+        int[] status = new int[1];
+        String err = capture(() -> status[0] = Forward4jCli.run("train", "--train-limit", "64", "-e", "1",
+                "--no-progress", "-D", "runner=spark", "-o", dir.toString()), true);
+        assertThat(status[0]).isEqualTo(2);
+        assertThat(err).contains("error: No runner named 'spark'. Available: [local]. The spark runner is the "
+                + "runner-spark assembly: start it with spark-submit --class org.forward4j.spark.SparkTrain");
+    }
+
+    @Test
     void pluginsListsEveryKind() {
         String out = capture(() -> Forward4jCli.run("plugins"), false);
         assertThat(out).contains("allocators:", "optimal", "estimators:", "lr", "backends:", "cpu");

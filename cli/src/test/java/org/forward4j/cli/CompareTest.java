@@ -32,16 +32,17 @@ class CompareTest {
         double[] s = Comparison.smoothed(opt.records());
         assertThat(s[2]).isCloseTo(2.0 / 3, within(1e-12));
         assertThat(Comparison.smoothedAt(opt.records(), 400)).isCloseTo(0.8, within(1e-12));
-        Comparison.Saving sv = Comparison.saving(opt, uni);
+        Comparison.Saving sv = Comparison.saving(Comparison.Definition.TO_OWN_ACCURACY, opt, uni);
         assertThat(sv.target()).isCloseTo(0.8, within(1e-12));
-        assertThat(sv.queries()).isEqualTo(300);
-        assertThat(sv.uniformQueries()).isEqualTo(600);
-        assertThat(sv.saving()).isCloseTo(0.5, within(1e-12));
+        assertThat(sv.queries()).isEqualTo(300L);
+        assertThat(sv.uniformQueries()).isEqualTo(600L);
+        assertThat(sv.value()).isCloseTo(0.5, within(1e-12));
+        assertThat(sv.bound()).isEqualTo(Comparison.Bound.EXACT);
         Comparison.Run never = new Comparison.Run("lr", "uniform", 1, curve(100, 0.1, 0.2, 0.3), 400);
-        Comparison.Saving lower = Comparison.saving(opt, never);
-        assertThat(lower.uniformQueries()).isEqualTo(-1);
-        assertThat(lower.saving()).isNaN();
-        assertThat(lower.savingLowerBound()).isCloseTo(1 - 300.0 / 200, within(1e-12));
+        Comparison.Saving lower = Comparison.saving(Comparison.Definition.TO_OWN_ACCURACY, opt, never);
+        assertThat(lower.uniformQueries()).isNull();
+        assertThat(lower.bound()).isEqualTo(Comparison.Bound.AT_LEAST);
+        assertThat(lower.value()).isCloseTo(1 - 300.0 / 200, within(1e-12));
     }
 
     @Test
@@ -57,6 +58,17 @@ class CompareTest {
         assertThat(csv).hasSize(1 + 2 * 5 + 2 * 3);
         assertThat(csv.stream().filter(l -> l.startsWith("lr,optimal,") && l.contains(",2,24,3072,"))).hasSize(2);
         assertThat(Files.size(dir.resolve("accuracy.png"))).isGreaterThan(1000);
-        assertThat(Files.readString(dir.resolve("summary.json"))).contains("\"uniformFactor\" : 2");
+        String json = Files.readString(dir.resolve("summary.json"));
+        assertThat(json).contains("\"uniformFactor\" : 2").contains("\"TO_UNIFORM_ACCURACY\"")
+                .contains("\"reports\"").contains("\"toUniformAccuracy\"").contains("\"nulls\"")
+                .contains("\"differences\"");
+        // undefined numbers (the training loss before the first step) are null, never the string "NaN"
+        assertThat(json).doesNotContain("NaN").contains("\"trainLoss\" : null");
+        // the conservative saving is the headline, before the paper's definition, then the null, then differences
+        int headline = md.indexOf("## Headline: query saving to reach uniform's accuracy at N");
+        assertThat(headline).isPositive();
+        assertThat(md.indexOf("## Query saving to reach the allocator's own accuracy at N")).isGreaterThan(headline);
+        assertThat(md).contains("| lr | optimal | **").contains("| lr | saving to uniform's accuracy at N | 2 |")
+                .contains("| lr | optimal − uniform | 2 |").contains("this project's four-parameter reading");
     }
 }

@@ -25,6 +25,7 @@ import org.forward4j.core.train.Trainer;
 import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.graph.GraphObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.spi.EstimatorCapability;
 import org.forward4j.estimator.spi.GradientEstimatorProvider;
@@ -232,7 +233,24 @@ public final class Forward4j {
      * @return the trainer
      * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
      */
-    public Trainer trainer(Objective train, NetworkObjective test, float[] initialParameters) {
+    public Trainer trainer(Objective train, Objective test, float[] initialParameters) {
+        return trainer(train, test, initialParameters, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * A trainer whose freshly created plugins pass through {@code assemble} first: how a runner that spreads the
+     * steps over other machines (runner-spark) puts its own evaluating backend and bookkeeping around the configured
+     * plugins, while the selection, the checks, the warnings and the provenance stay the engine's.
+     *
+     * @param train the training objective
+     * @param test test data for accuracy, or null
+     * @param initialParameters starting parameters
+     * @param assemble returns the components the trainer runs with (given the configured ones)
+     * @return the trainer
+     * @throws UnsupportedCapabilityException if the estimator needs a native model but the objective is a black box
+     */
+    public Trainer trainer(Objective train, Objective test, float[] initialParameters,
+                           java.util.function.UnaryOperator<Trainer.Components> assemble) {
         GradientEstimatorProvider ep = estimators.get(training.estimator());
         QueryAllocatorProvider ap = allocators.get(training.allocator());
         BackendProvider bp = backends.get(backendName);
@@ -259,7 +277,7 @@ public final class Forward4j {
         Trainer.Components c = new Trainer.Components(estimator, training.estimator(), allocatorMade.instance(),
                 training.allocator(), usesProxies, ap.capabilities().contains(AllocatorCapability.LEARNS_FROM_STATISTICS),
                 backendMade.instance(), provenance);
-        return new Trainer(training, c, train, test, initialParameters);
+        return new Trainer(training, assemble.apply(c), train, test, initialParameters);
     }
 
     /**
@@ -267,7 +285,7 @@ public final class Forward4j {
      * reads the capabilities each plugin declares.
      */
     private void checkCombination(GradientEstimatorProvider ep, BackendProvider bp, Objective train) {
-        boolean blackBox = !(train instanceof NetworkObjective);
+        boolean blackBox = !(train instanceof NetworkObjective) && !(train instanceof GraphObjective);
         if (ep.capabilities().contains(EstimatorCapability.ACTIVATION_NOISE) && blackBox) {
             throw new UnsupportedCapabilityException("Estimator '" + training.estimator() + "' needs a native "
                     + "network objective (activation noise), but " + train + " is a black box; use spsa or rge");

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Besides the count it keeps what a test wants to look at: the plans evaluated since the last {@link #reset()},
  * the first non-finite loss (so the trainer can name the point and the query), the activation passes still open
  * (an estimator must close each), and rows evaluated behind its back: {@link #objective()} is not the wrapped
- * objective but a guard of the same type ({@link Objective} or {@link NetworkObjective}) whose
+ * objective but a guard of the same type ({@link Objective}, {@link NetworkObjective} or
+ * {@link org.forward4j.estimator.graph.GraphObjective}) whose
  * {@link Objective#losses} records the call in {@link #directRows()}; a well-behaved estimator asks for losses
  * through the evaluator only, otherwise its queries escape the count.
  *
@@ -44,6 +45,9 @@ public final class CountingQueryEvaluator implements StreamingQueryEvaluator {
     }
 
     private static Objective guard(Objective objective, AtomicLong direct) {
+        if (objective instanceof org.forward4j.estimator.graph.GraphObjective graph) {
+            return graph.observed(direct::addAndGet);
+        }
         if (objective instanceof NetworkObjective net) {
             return new NetworkObjective() {
                 @Override

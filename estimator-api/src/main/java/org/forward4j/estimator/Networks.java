@@ -105,6 +105,27 @@ public final class Networks {
     }
 
     /**
+     * Clean mean loss and accuracy over every row of a layer-graph objective, row by row in plain Java.
+     *
+     * @param data the objective
+     * @param theta its trainable parameters
+     * @return mean loss, accuracy and rows
+     */
+    public static EvaluationMetrics metrics(org.forward4j.estimator.graph.GraphObjective data, float[] theta) {
+        float[] full = data.expand(theta);
+        int n = data.size();
+        double lossSum = 0;
+        long correct = 0;
+        for (int row = 0; row < n; row++) {
+            float[] logits = org.forward4j.estimator.graph.GraphForward.logits(data, full, row, null, null);
+            int label = data.labels()[row];
+            lossSum += softmaxCrossEntropy(logits, 0, logits.length, label);
+            correct += argmax(logits, 0, logits.length) == label ? 1 : 0;
+        }
+        return new EvaluationMetrics(lossSum / n, (double) correct / n, n);
+    }
+
+    /**
      * The index of the largest of {@code n} logits (the first one on ties): the predicted class.
      *
      * @param v logits

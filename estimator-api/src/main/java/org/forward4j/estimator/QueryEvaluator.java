@@ -56,6 +56,9 @@ public interface QueryEvaluator {
         if (objective instanceof NetworkObjective net) {
             return Networks.metrics(net, theta);
         }
+        if (objective instanceof org.forward4j.estimator.graph.GraphObjective graph) {
+            return Networks.metrics(graph, theta);
+        }
         int n = objective.size();
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,8 @@
 package org.forward4j.estimator;
 
+import org.forward4j.estimator.graph.GraphForward;
+import org.forward4j.estimator.graph.GraphObjective;
+import org.forward4j.estimator.graph.SiteGradients;
 import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.UnsupportedCapabilityException;
 
@@ -58,6 +61,9 @@ public final class ReferenceQueryEvaluator implements QueryEvaluator {
 
     @Override
     public ActivationPass evaluate(float[] theta, ActivationPlan plan) {
+        if (objective instanceof GraphObjective graph) {
+            return graphPass(graph, theta, plan);
+        }
         if (!(objective instanceof NetworkObjective net)) {
             throw new UnsupportedCapabilityException("Activation-noise queries need a native network objective, but "
                     + objective + " is a black box; use the spsa or rge estimator for black-box objectives");
@@ -119,6 +125,79 @@ public final class ReferenceQueryEvaluator implements QueryEvaluator {
                 return e;
             }
         };
+    }
+
+    /** Activation noise on a layer graph: every site's output perturbed, site inputs kept for the assembly. */
+    private static ActivationPass graphPass(GraphObjective graph, float[] theta, ActivationPlan plan) {
+        float[] full = graph.expand(theta);
+        int n = plan.size();
+        double[] losses = new double[n];
+        float[][][] inputs = new float[n][graph.sites().size()][];
+        for (int r = 0; r < n; r++) {
+            float[][] noise = graphNoise(graph, plan, r);
+            float[][] in = inputs[r];
+            int row = plan.rows()[r];
+            float[] logits = GraphForward.logits(graph, full, row, s -> noise[s], (s, x) -> in[s] = x);
+            losses[r] = Networks.softmaxCrossEntropy(logits, 0, logits.length, graph.labels()[row]);
+        }
+        return new ActivationPass() {
+            @Override
+            public double[] losses() {
+                return losses.clone();
+            }
+
+            @Override
+            public void accumulateGradient(double[] rowWeights, float[] gradient) {
+                double s2 = (double) plan.sigma() * plan.sigma();
+                for (int r = 0; r < n; r++) {
+                    if (rowWeights[r] == 0.0) {
+                        continue;
+                    }
+                    float[][] eps = graphNoise(graph, plan, r);
+                    for (GraphObjective.Site site : graph.sites()) {
+                        double[] c = new double[eps[site.index()].length];
+                        for (int i = 0; i < c.length; i++) {
+                            // eps already includes sigma and sign: sign * eps / sigma = eps / sigma^2
+                            c[i] = rowWeights[r] * eps[site.index()][i] / s2;
+                        }
+                        SiteGradients.accumulate(graph, site, inputs[r][site.index()], c, gradient);
+                    }
+                }
+            }
+
+            @Override
+            public double[] noiseEnergy() {
+                double[] e = new double[n];
+                for (int r = 0; r < n; r++) {
+                    float[][] eps = graphNoise(graph, plan, r);
+                    for (float[] site : eps) {
+                        double s = 0;
+                        for (float v : site) {
+                            double u = v / plan.sigma();
+                            s += u * u;
+                        }
+                        e[r] += s - site.length;
+                    }
+                }
+                return e;
+            }
+        };
+    }
+
+    /** sigma * sign * eps for every site of query r. */
+    private static float[][] graphNoise(GraphObjective graph, ActivationPlan plan, int r) {
+        float[][] noise = new float[graph.sites().size()][];
+        float scale = plan.negate()[r] ? -plan.sigma() : plan.sigma();
+        for (GraphObjective.Site site : graph.sites()) {
+            int size = site.out().size();
+            float[] e = new float[size];
+            plan.stream(r, site.index()).fill(NoiseStream.Distribution.GAUSSIAN, e, 0, size, 0);
+            for (int i = 0; i < size; i++) {
+                e[i] *= scale;
+            }
+            noise[site.index()] = e;
+        }
+        return noise;
     }
 
     /** sigma * sign * eps for every layer of query r. */

@@ -174,22 +174,8 @@ public final class Settings {
          * @return the value (the default if it was invalid; the problem is reported by {@link #finish()})
          */
         public int intValue(String key, int defaultValue, int min, int max) {
-            read.add(key);
-            String v = values.get(key);
-            if (v == null) {
-                return used(key, defaultValue);
-            }
-            try {
-                int x = Integer.parseInt(v.trim());
-                if (x < min || x > max) {
-                    problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
-                    return defaultValue;
-                }
-                return given(key, v, x);
-            } catch (NumberFormatException e) {
-                problems.add(key + "=" + v + " is not an integer; use an integer in [" + min + ", " + max + "]");
-                return defaultValue;
-            }
+            return number(key, defaultValue, Integer::parseInt, x -> x >= min && x <= max,
+                    "an integer", "use an integer in [" + min + ", " + max + "]");
         }
 
         /**
@@ -202,22 +188,8 @@ public final class Settings {
          * @return the value (the default if it was invalid)
          */
         public double doubleValue(String key, double defaultValue, double min, double max) {
-            read.add(key);
-            String v = values.get(key);
-            if (v == null) {
-                return used(key, defaultValue);
-            }
-            try {
-                double x = Double.parseDouble(v.trim());
-                if (!Double.isFinite(x) || x < min || x > max) {
-                    problems.add(key + "=" + v + " is out of range; use a number in [" + min + ", " + max + "]");
-                    return defaultValue;
-                }
-                return given(key, v, x);
-            } catch (NumberFormatException e) {
-                problems.add(key + "=" + v + " is not a number; use a number in [" + min + ", " + max + "]");
-                return defaultValue;
-            }
+            return number(key, defaultValue, Double::parseDouble, x -> Double.isFinite(x) && x >= min && x <= max,
+                    "a number", "use a number in [" + min + ", " + max + "]");
         }
 
         /**
@@ -231,23 +203,33 @@ public final class Settings {
          * @return the value (the default if it was invalid)
          */
         public long longValue(String key, long defaultValue, long min, long max) {
+            return number(key, defaultValue, Long::parseLong, x -> x >= min && x <= max,
+                    "a 64-bit integer", "use a whole number in [" + min + ", " + max + "]");
+        }
+
+        /**
+         * Reads a number: absent gives the default, unparseable or out of range records one problem naming the
+         * value and the allowed range, and returns the default so that every problem is reported together.
+         */
+        private <T> T number(String key, T defaultValue, java.util.function.Function<String, T> parse,
+                             java.util.function.Predicate<T> inRange, String kind, String fix) {
             read.add(key);
             String v = values.get(key);
             if (v == null) {
                 return used(key, defaultValue);
             }
+            T x;
             try {
-                long x = Long.parseLong(v.trim());
-                if (x < min || x > max) {
-                    problems.add(key + "=" + v + " is out of range; use an integer in [" + min + ", " + max + "]");
-                    return defaultValue;
-                }
-                return given(key, v, x);
+                x = parse.apply(v.trim());
             } catch (NumberFormatException e) {
-                problems.add(key + "=" + v + " is not a 64-bit integer; use a whole number in [" + min + ", " + max
-                        + "]");
+                problems.add(key + "=" + v + " is not " + kind + "; " + fix);
                 return defaultValue;
             }
+            if (!inRange.test(x)) {
+                problems.add(key + "=" + v + " is out of range; " + fix);
+                return defaultValue;
+            }
+            return given(key, v, x);
         }
 
         /**

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * "Did you mean" for misspelt names: plugin names, setting keys, enum values. A candidate is suggested when it is
- * within a small edit distance of what was typed (a third of its length, at least one edit), so a typo gets one
- * useful hint and an unrelated word gets none.
+ * within a small edit distance of what was typed (two edits, or a third of its length for long names, and fewer
+ * edits than the typed word has letters), so a typo gets one useful hint and an unrelated word gets none.
  */
 public final class Suggestions {
 
@@ -35,8 +35,9 @@ public final class Suggestions {
                 bestDistance = d;
             }
         }
-        int limit = Math.max(1, t.length() / 3);
-        return best != null && bestDistance > 0 && bestDistance <= limit ? Optional.of(best) : Optional.empty();
+        int limit = Math.max(2, t.length() / 3);
+        return best != null && bestDistance > 0 && bestDistance <= limit && bestDistance < t.length()
+                ? Optional.of(best) : Optional.empty();
     }
 
     /**

@@ -3,6 +3,7 @@ package org.forward4j.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.function.Function;
 import org.forward4j.estimator.ActivationPass;
 import org.forward4j.estimator.ActivationPlan;
@@ -183,7 +184,9 @@ public final class WeightPerturbationChecks {
      * backend holds the direction, gives the estimate of {@code run(counts, true)} then {@code finish()}: bit for
      * bit without a pilot round (the same sums added in the same order), to float rounding after one (the pilot's
      * directions are then added after the last round's instead of before). Draws, per-draw variances, mean losses
-     * and query counts are identical either way, and a finished step refuses more rounds. Three steps on
+     * and query counts are identical either way, and a finished step refuses more rounds. An estimate that reports
+     * {@link org.forward4j.estimator.DirectionTerms} (optional) must rebuild its gradient from them bit for bit,
+     * either way. Three steps on
      * {@link Fixtures#tanhNetwork()} with the reference evaluator and uneven draws per point.
      *
      * @param estimators makes a fresh estimator in the mode under test (two are compared)
@@ -223,6 +226,14 @@ public final class WeightPerturbationChecks {
             } else {
                 assertThat(Vectors.relativeDistance(got.gradient(), want.gradient())).as("gradient, %s", what)
                         .isLessThanOrEqualTo(1e-6);
+            }
+            for (GradientEstimate e : List.of(got, want)) {
+                if (e.terms() != null) { // optional; when given, the terms must rebuild the gradient bit for bit
+                    float[] replayed = new float[e.gradient().length];
+                    e.terms().addTo(replayed);
+                    assertThat(replayed).as("gradient replayed from its DirectionTerms, %s", what)
+                            .containsExactly(e.gradient());
+                }
             }
             assertThat(got.draws()).as("draws, %s", what).containsExactly(want.draws());
             assertThat(got.perDrawVariance()).as("variances, %s", what).containsExactly(want.perDrawVariance());

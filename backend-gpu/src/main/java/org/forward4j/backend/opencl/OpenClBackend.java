@@ -8,11 +8,14 @@ import org.forward4j.estimator.NetworkObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.QueryEvaluator;
 import org.forward4j.estimator.ReferenceQueryEvaluator;
+import org.forward4j.estimator.graph.GraphObjective;
 
 /**
  * The {@code opencl} backend: network objectives run on one OpenCL device; black-box objectives are evaluated on
  * the host (they are arbitrary Java code, so there is nothing to run on the device: the perturbed parameters are
  * materialised on the host and {@link Objective#losses} is called, exactly like {@link ReferenceQueryEvaluator}).
+ * Layer graphs run when they are MLPs with every parameter trainable and are refused otherwise, naming the first
+ * layer the kernels do not cover ({@link GraphSupport}).
  */
 final class OpenClBackend implements Backend {
 
@@ -46,6 +49,10 @@ final class OpenClBackend implements Backend {
     public synchronized QueryEvaluator evaluator(Objective objective) {
         if (closed) {
             throw new IllegalStateException("The opencl backend was closed; create a new one");
+        }
+        if (objective instanceof GraphObjective graph) {
+            // refused before any device memory is taken; an MLP graph runs as its network
+            return GraphSupport.evaluator(graph, evaluator(GraphSupport.asNetwork(graph)));
         }
         if (objective instanceof NetworkObjective net) {
             KernelSession session = spare != null ? spare : new KernelSession(device);

@@ -1,7 +1,5 @@
 package org.forward4j.cli.compare;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -116,15 +114,17 @@ public final class CompareCommand implements Callable<Integer> {
                 }
             }
         }
-        String table = Comparison.markdown(runs, uniformFactor);
+        List<Comparison.Report> reports = Comparison.analyse(runs);
         String md = "# forward4j compare\n\n" + String.format(Locale.ROOT, "Dataset %s (%d train / %d test rows), "
-                        + "MLP hidden %s, batch %d, %d queries per point, %d epochs (uniform: up to %d), seeds %d..%d."
-                        + "%n%nEqual total queries: every allocator spends exactly N = epochs x steps x batch x "
-                        + "queries-per-point. Accuracy is smoothed over %d consecutive evaluations. Saving = 1 - "
-                        + "(queries the allocator needs to first reach its own smoothed accuracy at N) / (queries "
-                        + "uniform needs to reach it).%n%n", t.dataset(), split.train().rows(), split.test().rows(),
+                        + "MLP hidden %s, batch %d, %d queries per point, %d epochs (uniform: up to %d), seeds %d..%d "
+                        + "(per-seed values below are in this order).%n%nEqual total queries: every allocator spends "
+                        + "exactly N = epochs x steps x batch x queries-per-point. Accuracy is smoothed over %d "
+                        + "consecutive evaluations (the mean of the last %d up to each evaluation). Each allocator run "
+                        + "is paired with the uniform run of the same seed (same initial parameters, batch order and "
+                        + "noise key).%n%n", t.dataset(), split.train().rows(), split.test().rows(),
                 java.util.Arrays.toString(t.hidden()), t.batchSize(), t.queriesPerPoint(), t.epochs(),
-                t.epochs() * uniformFactor, t.seed(), t.seed() + seeds - 1, Comparison.SMOOTHING) + table
+                t.epochs() * uniformFactor, t.seed(), t.seed() + seeds - 1, Comparison.SMOOTHING,
+                Comparison.SMOOTHING) + allocatorNote(allocators) + Comparison.markdown(reports, uniformFactor)
                 + memoryTable(memoryByConfig);
         if (backprop) {
             md += backpropSection(t, split, csv);
@@ -133,20 +133,54 @@ public final class CompareCommand implements Callable<Integer> {
             Files.createDirectories(output);
             ResultsWriter.atomicWrite(output.resolve("runs.csv"), csv.toString());
             ResultsWriter.atomicWrite(output.resolve("summary.md"), md);
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("config", probe.config().asMap());
             summary.put("uniformFactor", uniformFactor);
+            summary.put("smoothing", Comparison.SMOOTHING);
+            Map<String, Object> bootstrap = new LinkedHashMap<>();
+            bootstrap.put("method", "paired percentile bootstrap of the mean over seeds (quantiles by linear "
+                    + "interpolation)");
+            bootstrap.put("resamples", Comparison.BOOTSTRAP_RESAMPLES);
+            bootstrap.put("seed", Comparison.BOOTSTRAP_SEED);
+            bootstrap.put("level", Comparison.LEVEL);
+            summary.put("bootstrap", bootstrap);
+            Map<String, Object> definitions = new LinkedHashMap<>();
+            definitions.put(Comparison.Definition.TO_UNIFORM_ACCURACY.name(), "headline: target = uniform's smoothed "
+                    + "accuracy at N (same seed); saving = 1 - Q_alloc/Q_uniform, the allocator's curve cut at N; "
+                    + "AT_MOST: the allocator did not reach the target within N, value = 1 - N/Q_uniform, an upper "
+                    + "bound");
+            definitions.put(Comparison.Definition.TO_OWN_ACCURACY.name(), "the paper's: target = the allocator's own "
+                    + "smoothed accuracy at N (same seed); saving = 1 - Q_alloc/Q_uniform with uniform trained up to "
+                    + "uniformFactor x N; AT_LEAST: uniform never reached the target, value = 1 - Q_alloc/(its last "
+                    + "queries), a lower bound");
+            summary.put("definitions", definitions);
+            summary.put("reports", reports);
             summary.put("runs", runs);
-            ResultsWriter.atomicWrite(output.resolve("summary.json"), json.writeValueAsString(summary));
+            ResultsWriter.atomicWrite(output.resolve("summary.json"), ResultsWriter.mapper().writeValueAsString(summary));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write to " + output.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         AccuracyPlot.write(runs, output.resolve("accuracy.png"), "forward4j: test accuracy vs training queries");
         System.out.println();
-        System.out.println(table);
+        System.out.print(Comparison.console(reports));
         System.out.println("Results: " + output.toAbsolutePath() + " (runs.csv, summary.md, summary.json, accuracy.png)");
         return 0;
+    }
+
+    /**
+     * What {@code optimal} is, stated where its numbers are read: a reader of the paper would otherwise take it for
+     * the paper's own allocator, which its released code does not contain.
+     *
+     * @param allocators the allocators compared
+     * @return a markdown paragraph, empty when {@code optimal} is not among them
+     */
+    static String allocatorNote(List<String> allocators) {
+        if (!allocators.contains("optimal")) {
+            return "";
+        }
+        return "`optimal` is this project's four-parameter reading of the paper's reparameterised allocator "
+                + "(docs/method.md §3.2); the paper's released code has no learned allocator, so there is no "
+                + "reference implementation it has been checked against.\n\n";
     }
 
     /** Saves the runs finished so far, so a long comparison that dies keeps its finished runs. */

@@ -67,6 +67,15 @@ public final class ResultsWriter {
     }
 
     /**
+     * The JSON writer of every results file: indented, and a number that is not finite is {@code null}.
+     *
+     * @return the shared, configured mapper (thread-safe for writing)
+     */
+    public static ObjectMapper mapper() {
+        return JSON;
+    }
+
+    /**
      * The JSON text of a value, NaN written as {@code null}.
      *
      * @param value a map, list or record

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import org.forward4j.estimator.DenseNetwork;
+import org.forward4j.estimator.graph.LayerGraph;
 import org.forward4j.plugin.InvalidDataException;
 
 /**
@@ -30,8 +31,10 @@ import org.forward4j.plugin.InvalidDataException;
  *
  * <p>An MLP stores, per layer {@code l}, the float32 tensors {@code layers.<l>.weight} of shape
  * {@code [out_l, in_l]} (PyTorch's {@code nn.Linear} layout) and {@code layers.<l>.bias} of shape {@code [out_l]},
- * in layer order. The header's {@code __metadata__} carries {@code format = forward4j-model},
- * {@code format_version = 1}, {@code architecture} (a JSON object such as
+ * in layer order. A layer graph (architecture type {@code graph}: convolutions, attention, ...) stores each of its
+ * parameter tensors under the graph's name for it ({@code conv1.weight [out, in, k, k]},
+ * {@code blocks.0.attn.q.weight [D, D]}), in the graph's flat layout order. The header's {@code __metadata__}
+ * carries {@code format = forward4j-model}, {@code format_version = 1}, {@code architecture} (a JSON object such as
  * {@code {"type":"mlp","sizes":[784,64,10],"activation":"relu","output":"softmax-cross-entropy"}}),
  * {@code forward4j_version}, and whatever provenance the writer adds.
  *
@@ -79,10 +82,41 @@ public final class ModelFile {
             throw new IllegalArgumentException(network + " has " + network.dimension() + " parameters, got "
                     + parameters.length);
         }
+        write(file, Architecture.toJson(network), Architecture.tensors(network), parameters, metadata);
+    }
+
+    /**
+     * Writes a layer-graph model atomically (see the class comment): architecture type {@code graph}, one F32
+     * tensor per parameter tensor of the graph, named and shaped as the graph names and shapes it (a linear map's
+     * weight {@code [out, in]}, a convolution's {@code [out, in, k, k]}, as PyTorch lays them out), in the flat
+     * layout's order.
+     *
+     * @param file the target, conventionally named {@value #FILE_NAME}
+     * @param graph the architecture
+     * @param parameters the full flat parameters in the graph's layout ({@code graph.parameterCount()} values,
+     *     frozen and trained tensors alike)
+     * @param metadata provenance to record; string keys and values, none of {@link #RESERVED_KEYS}
+     * @throws IllegalArgumentException if the parameters do not fit the graph or the metadata uses a reserved key
+     * @throws UncheckedIOException if the file cannot be written (the target is then left as it was)
+     */
+    public static void write(Path file, LayerGraph graph, float[] parameters, Map<String, String> metadata) {
+        Objects.requireNonNull(file, "file");
+        if (parameters.length != graph.parameterCount()) {
+            throw new IllegalArgumentException(graph + " has " + graph.parameterCount() + " parameters, got "
+                    + parameters.length);
+        }
+        write(file, Architecture.toJson(graph), Architecture.tensors(graph), parameters, metadata);
+    }
+
+    /**
+     * Writes a model: the metadata's reserved keys, the caller's, the header and every tensor.
+     */
+    private static void write(Path file, String architecture, List<Architecture.Tensor> tensors, float[] parameters,
+                              Map<String, String> metadata) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("format_version", FORMAT_VERSION);
-        meta.put("architecture", Architecture.toJson(network));
+        meta.put("architecture", architecture);
         meta.put("forward4j_version", VERSION);
         metadata.forEach((k, v) -> {
             if (k == null || v == null) {
@@ -94,7 +128,6 @@ public final class ModelFile {
             }
             meta.put(k, v);
         });
-        List<Architecture.Tensor> tensors = Architecture.tensors(network);
         byte[] header = SafeTensors.header(meta, tensors);
         Path target = file.toAbsolutePath();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -142,17 +175,18 @@ public final class ModelFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             SafeTensors.Header header = SafeTensors.readHeader(ch, size);
-            DenseNetwork network = checkMetadata(header);
-            List<Architecture.Tensor> expected = Architecture.tensors(network);
-            checkTensors(header, network, expected);
+            Architecture.Parsed model = checkMetadata(header);
+            List<Architecture.Tensor> expected = model.network() != null ? Architecture.tensors(model.network())
+                    : Architecture.tensors(model.graph());
+            checkTensors(header, model.describe(), expected);
             SafeTensors.checkLayout(header, 4, size);
-            float[] parameters = new float[network.dimension()];
+            float[] parameters = new float[model.graph().parameterCount()];
             ByteBuffer buf = ByteBuffer.allocate(SafeTensors.BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (Architecture.Tensor t : expected) {
                 SafeTensors.Entry e = header.tensors().get(t.name());
                 SafeTensors.readFloats(ch, header.dataStart() + e.begin(), parameters, t.offset(), t.elements(), buf);
             }
-            return new Model(network, parameters, header.metadata());
+            return new Model(model.graph(), model.network(), parameters, header.metadata());
         } catch (IllegalArgumentException e) {
             throw invalid(file, e.getMessage(), null);
         } catch (NoSuchFileException e) {
@@ -164,7 +198,7 @@ public final class ModelFile {
         }
     }
 
-    private static DenseNetwork checkMetadata(SafeTensors.Header header) {
+    private static Architecture.Parsed checkMetadata(SafeTensors.Header header) {
         Map<String, String> m = header.metadata();
         if (!FORMAT.equals(m.get("format"))) {
             throw new IllegalArgumentException("it is a safetensors file but not a forward4j model: "
@@ -182,7 +216,7 @@ public final class ModelFile {
         return Architecture.parse(architecture);
     }
 
-    private static void checkTensors(SafeTensors.Header header, DenseNetwork network,
+    private static void checkTensors(SafeTensors.Header header, String architecture,
                                      List<Architecture.Tensor> expected) {
         List<String> missing = new ArrayList<>();
         for (Architecture.Tensor t : expected) {
@@ -193,7 +227,7 @@ public final class ModelFile {
         List<String> unexpected = new ArrayList<>(header.tensors().keySet());
         expected.forEach(t -> unexpected.remove(t.name()));
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new IllegalArgumentException("its tensors do not match its architecture " + network + ": "
+            throw new IllegalArgumentException("its tensors do not match its architecture " + architecture + ": "
                     + (missing.isEmpty() ? "" : "missing " + missing) + (missing.isEmpty() || unexpected.isEmpty()
                     ? "" : ", ") + (unexpected.isEmpty() ? "" : "unexpected " + unexpected));
         }
@@ -205,7 +239,7 @@ public final class ModelFile {
             }
             if (!Arrays.equals(e.shape(), t.shape())) {
                 throw new IllegalArgumentException("tensor \"" + t.name() + "\" has shape " + Arrays.toString(e.shape())
-                        + " but the architecture " + network + " needs " + Arrays.toString(t.shape()));
+                        + " but the architecture " + architecture + " needs " + Arrays.toString(t.shape()));
             }
         }
     }

@@ -42,7 +42,7 @@ public final class Trainer implements AutoCloseable {
     private final TrainingConfig config;
     private final Components components;
     private final Objective train;
-    private final NetworkObjective test;
+    private final Objective test;
     private final CountingQueryEvaluator evaluator;
     private final Optimizers.Optimizer optimizer;
     private final float[] params;
@@ -92,7 +92,7 @@ public final class Trainer implements AutoCloseable {
      * @param initialParameters the starting parameters (copied)
      * @throws InvalidConfigurationException if the budget does not fit the estimator's cost or the batch
      */
-    public Trainer(TrainingConfig config, Components components, Objective train, NetworkObjective test,
+    public Trainer(TrainingConfig config, Components components, Objective train, Objective test,
                    float[] initialParameters) {
         this.config = config;
         this.components = components;
@@ -487,7 +487,10 @@ public final class Trainer implements AutoCloseable {
         java.util.Set<String> keys = new java.util.TreeSet<>(c.config().keySet());
         keys.addAll(runConfig.keySet());
         for (String k : keys) {
-            if (!RESUMABLE_DIFFERENCES.contains(k) && !java.util.Objects.equals(c.config().get(k), runConfig.get(k))) {
+            // where the steps run (forward4j.runner and its settings) may change too: a run can move to a cluster
+            boolean resumable = RESUMABLE_DIFFERENCES.contains(k) || k.equals("forward4j.runner")
+                    || k.startsWith("forward4j.runner.");
+            if (!resumable && !java.util.Objects.equals(c.config().get(k), runConfig.get(k))) {
                 diffs.add(k + " (checkpoint: " + c.config().get(k) + ", now: " + runConfig.get(k) + ")");
             }
         }

@@ -35,6 +35,17 @@ import org.forward4j.plugin.Settings;
  * @param progress whether to draw a progress bar on stderr ({@code progress}, default true)
  * @param checkpointEvery steps between checkpoints ({@code checkpoint-every}, 0 = only at epoch ends; default 0)
  * @param scale feature scaling fitted on the training split ({@code scale}: none, minmax, standard; default none)
+ * @param model the layer graph to train from scratch ({@code model}: a preset, {@code cnn} or {@code vit}, or an
+ *     architecture JSON file {@code FILE.json}); empty (the default) for the MLP of {@code hidden}
+ * @param init a model file to start from ({@code init}: its architecture and parameters, e.g. a pretrained model);
+ *     empty (the default) to start from the seeded initialisation
+ * @param trainable which tensors train ({@code trainable}: {@code all} (default), {@code last:K}, {@code head},
+ *     {@code biases}, {@code names:REGEX}, or a comma-separated union); the others are frozen and never perturbed
+ * @param shots train on a fixed, seeded subset of this many rows per class of the training split ({@code shots},
+ *     0 = every row; default 0)
+ * @param runner where the steps run ({@code runner}, default {@code local}: this JVM; {@code spark}: a Spark cluster,
+ *     through the {@code runner-spark} assembly and {@code spark-submit}); the runner's own settings are
+ *     {@code forward4j.runner.*} keys, read by the runner and ignored here
  * @param effective every training key with the value the run uses, defaults included (for provenance)
  */
 public record TrainingConfig(String allocator, String estimator, String backend, String dataset, int[] hidden,
@@ -42,7 +53,8 @@ public record TrainingConfig(String allocator, String estimator, String backend,
                              Optimizers.Kind optimizer, double learningRate, double momentum, Optimizers.Schedule schedule,
                              double scheduleDecay, int scheduleEpochs, int minDraws, int maxDraws, Proxy proxy,
                              boolean pilotInEstimate, int evalEvery, NonFinitePolicy nonFinite, int trainLimit,
-                             int testLimit, boolean progress, int checkpointEvery, Scale scale,
+                             int testLimit, boolean progress, int checkpointEvery, Scale scale, String model,
+                             String init, String trainable, int shots, String runner,
                              java.util.Map<String, String> effective) {
 
     /** The allocator used when none is configured. */
@@ -51,6 +63,8 @@ public record TrainingConfig(String allocator, String estimator, String backend,
     public static final String DEFAULT_ESTIMATOR = "spsa";
     /** The backend used when none is configured. */
     public static final String DEFAULT_BACKEND = "cpu";
+    /** The runner used when none is configured: training in this JVM. */
+    public static final String LOCAL_RUNNER = "local";
 
     /**
      * How features are scaled before training: an explicit choice, fitted on the training split only and applied to
@@ -104,13 +118,18 @@ public record TrainingConfig(String allocator, String estimator, String backend,
     static final String[] KEYS = {"allocator", "estimator", "backend", "dataset", "hidden", "activation", "epochs",
         "batch-size", "queries-per-point", "seed", "optimizer", "learning-rate", "momentum", "schedule",
         "schedule-decay", "schedule-epochs", "min-draws", "max-draws", "proxy", "pilot-in-estimate", "eval-every",
-        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every", "scale"};
+        "non-finite", "train-limit", "test-limit", "progress", "checkpoint-every", "scale", "model", "init",
+        "trainable", "shots", "runner"};
+
+    /** The layer-graph presets {@code model} names. */
+    public static final java.util.List<String> MODEL_PRESETS = java.util.List.of("cnn", "vit");
 
     /**
      * Reads and validates the training settings; every problem is reported at once.
      *
      * @param all the resolved configuration with {@code forward4j.} prefixes; keys of plugins
-     *     ({@code forward4j.allocator.*} etc.) and of the application ({@code forward4j.app.*}) are ignored here
+     *     ({@code forward4j.allocator.*} etc.), of the runner ({@code forward4j.runner.*}) and of the application
+     *     ({@code forward4j.app.*}) are ignored here
      * @return the config
      * @throws org.forward4j.plugin.InvalidConfigurationException listing every invalid or unknown key
      */
@@ -118,7 +137,7 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         java.util.Map<String, String> own = new java.util.TreeMap<>();
         all.withPrefix("forward4j.").asMap().forEach((k, v) -> {
             boolean pluginKey = k.startsWith("allocator.") || k.startsWith("estimator.") || k.startsWith("backend.")
-                    || k.startsWith("app.");
+                    || k.startsWith("app.") || k.startsWith("runner.");
             if (!pluginKey) {
                 own.put(k, v);
             }
@@ -157,11 +176,102 @@ public record TrainingConfig(String allocator, String estimator, String backend,
         boolean progress = r.booleanValue("progress", true);
         int checkpointEvery = r.intValue("checkpoint-every", 0, 0, Integer.MAX_VALUE);
         Scale scale = r.enumValue("scale", Scale.class, Scale.NONE);
+        String model = r.stringValue("model", "").trim();
+        String init = r.stringValue("init", "").trim();
+        String trainable = r.stringValue("trainable", "all").trim();
+        int shots = r.intValue("shots", 0, 0, 1_000_000);
+        String runner = r.stringValue("runner", LOCAL_RUNNER);
+        checkModel(model, init, trainable, training, r);
         r.finish();
         return new TrainingConfig(allocator, estimator, backend, dataset, hidden, activation, epochs, batch, qpp, seed,
                 opt, lr, momentum, schedule, decay, scheduleEpochs, minDraws, maxDraws, proxy, pilotIn, evalEvery,
-                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale,
+                nonFinite, trainLimit, testLimit, progress, checkpointEvery, scale, model, init, trainable, shots, runner,
                 java.util.Collections.unmodifiableMap(training.effective()));
+    }
+
+    /**
+     * Whether the run trains the MLP of {@code hidden} with its own engine: no layer graph, no model file, every
+     * tensor trainable. Then the run's numbers are exactly those of forward4j before layer graphs.
+     *
+     * @return true for the plain MLP run
+     */
+    public boolean plainMlp() {
+        return model.isEmpty() && init.isEmpty() && trainsAll();
+    }
+
+    /**
+     * Whether every tensor trains ({@code trainable=all}, in any case).
+     *
+     * @return true when nothing is frozen
+     */
+    public boolean trainsAll() {
+        return trainable.equalsIgnoreCase("all");
+    }
+
+    /**
+     * The checks of model, init and trainable that need no data: a preset or an existing JSON file, an existing model
+     * file, not both, no MLP settings beside a graph, and a selection of the documented forms. What needs the graph
+     * or the data (K beyond the blocks, a selection matching nothing, a model that does not fit the data) is checked
+     * when the run builds its model.
+     */
+    private static void checkModel(String model, String init, String trainable, Settings training, Settings.Reader r) {
+        if (!model.isEmpty() && !MODEL_PRESETS.contains(model.toLowerCase(java.util.Locale.ROOT))) {
+            if (!model.toLowerCase(java.util.Locale.ROOT).endsWith(".json")) {
+                r.check(false, "model=" + model + " is neither a preset " + MODEL_PRESETS + " nor an architecture "
+                        + "JSON file (FILE.json)" + org.forward4j.plugin.Suggestions.hint(model, MODEL_PRESETS));
+            } else if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(model))) {
+                r.check(false, "model=" + model + ": the architecture file does not exist");
+            } else {
+                try {
+                    org.forward4j.core.model.Graphs.read(java.nio.file.Path.of(model));
+                } catch (org.forward4j.plugin.InvalidConfigurationException e) {
+                    r.check(false, "model=" + model + ": " + e.getMessage());
+                }
+            }
+        }
+        if (!init.isEmpty()) {
+            java.nio.file.Path p = java.nio.file.Path.of(init);
+            r.check(java.nio.file.Files.exists(p), "init=" + init + ": the model file does not exist");
+            r.check(!java.nio.file.Files.isDirectory(p) || java.nio.file.Files.isRegularFile(
+                    p.resolve(org.forward4j.core.model.ModelFile.FILE_NAME)), "init=" + init + " is a directory "
+                    + "without a " + org.forward4j.core.model.ModelFile.FILE_NAME);
+            r.check(model.isEmpty(), "give model or init, not both: the model file " + init + " brings its own "
+                    + "architecture");
+        }
+        if (!model.isEmpty() || !init.isEmpty()) {
+            for (String mlpKey : new String[] {"hidden", "activation"}) {
+                r.check(training.raw(mlpKey).isEmpty(), mlpKey + " shapes the MLP and does not apply to "
+                        + (model.isEmpty() ? "init=" + init : "model=" + model) + "; remove it");
+            }
+        }
+        if (trainable.isEmpty()) {
+            r.check(false, "trainable is empty; use all, head, last:K, biases or names:REGEX");
+        }
+        for (String part : trainable.isEmpty() ? new String[0] : trainable.split(",")) {
+            String low = part.trim().toLowerCase(java.util.Locale.ROOT);
+            if (low.equals("all") || low.equals("head") || low.equals("biases")) {
+                continue;
+            }
+            if (low.startsWith("last:")) {
+                try {
+                    r.check(Integer.parseInt(low.substring(5)) >= 1, "trainable=" + trainable + ": K of last:K must "
+                            + "be at least 1");
+                } catch (NumberFormatException e) {
+                    r.check(false, "trainable=" + trainable + ": K of last:K must be a whole number");
+                }
+            } else if (low.startsWith("names:")) {
+                try {
+                    java.util.regex.Pattern.compile(part.trim().substring(6));
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    r.check(false, "trainable=" + trainable + ": " + part.trim() + " is not a valid regular "
+                            + "expression (" + e.getDescription() + ")");
+                }
+            } else {
+                r.check(false, "trainable=" + trainable + ": '" + part.trim() + "' is not a selection"
+                        + org.forward4j.plugin.Suggestions.hint(low, java.util.List.of("all", "head", "biases"))
+                        + "; use all, head, last:K, biases or names:REGEX, or a comma-separated union");
+            }
+        }
     }
 
     private static int[] parseHidden(String text, Settings.Reader r) {

@@ -364,8 +364,8 @@ class ModelFileTest {
         editHeader(f, h -> h.replace("\"format_version\":\"1\"", "\"format_version\":1"));
         assertRejected(f, "its header's __metadata__ entry \"format_version\" is number, not a string");
         f = valid(dir);
-        editHeader(f, h -> h.replace("{\\\"type\\\":\\\"mlp\\\",", "{\\\"type\\\":\\\"graph\\\",\\\"layers\\\":[],"));
-        assertRejected(f, "architecture type 'graph' is not supported by this forward4j (it reads [mlp])");
+        editHeader(f, h -> h.replace("{\\\"type\\\":\\\"mlp\\\",", "{\\\"type\\\":\\\"rnn\\\",\\\"layers\\\":[],"));
+        assertRejected(f, "architecture type 'rnn' is not supported by this forward4j (it reads [mlp, graph])");
         f = valid(dir);
         editHeader(f, h -> h.replace("\\\"activation\\\":\\\"tanh\\\"", "\\\"activation\\\":\\\"gelu\\\""));
         assertRejected(f, "the mlp architecture has activation \"gelu\"; expected one of \"relu\", \"tanh\", "

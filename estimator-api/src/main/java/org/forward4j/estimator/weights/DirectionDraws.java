@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.forward4j.estimator.DirectionTerms;
 import org.forward4j.estimator.DirectionWeigher;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.StepContext;
@@ -66,6 +67,9 @@ public final class DirectionDraws {
     private long queries;
     private boolean finished;
     private boolean lastRoundRun;
+    /** The last round's groups and the weight each got while the evaluator combined it (for the terms). */
+    private List<Group> lastGroups = List.of();
+    private double[] lastWeights = new double[0];
 
     /**
      * Starts the draws of a step; an estimator's {@code begin} creates one, so that a mismatch is reported before
@@ -311,6 +315,7 @@ public final class DirectionDraws {
             perDraw[i] = finalIncluded == 0 ? 0.0 : 1.0 / ((double) b * finalIncluded);
         }
         // the same sum, in the same order, as finish() forms for a direction it regenerates
+        double[] weights = new double[groups.size()];
         DirectionWeigher weigher = (from, to, losses) -> {
             if (!include) {
                 return 0.0;
@@ -322,6 +327,7 @@ public final class DirectionDraws {
             for (int k = 0; k < points.length; k++) {
                 w += p[k] * perDraw[points[k]];
             }
+            weights[g] = w; // one slot per group: threads weighing different groups never share one
             return w;
         };
         WeightPlan plan = new WeightPlan(context.seed(), context.step(), key.distribution(), queries);
@@ -333,6 +339,8 @@ public final class DirectionDraws {
                 combinedFrom[i] = logs[i].size();
             }
         }
+        lastGroups = List.copyOf(groups);
+        lastWeights = weights;
         lastRoundRun = true;
         return losses;
     }
@@ -377,7 +385,8 @@ public final class DirectionDraws {
      * first); a point without included draws contributes nothing (its 1/B share stays zero). Per point it
      * reports A_i, {@code v_i = d * mean_j p_ij^2} over the included draws (an estimate of {@code E|p z|^2}, the
      * per-draw variance of docs/method.md §3.2 up to the |g_i|^2 term every draw shares, since |z|^2 is or concentrates
-     * at d; 0 without included draws), the mean loss of {@link #meanLosses()} and every query evaluated.
+     * at d; 0 without included draws), the mean loss of {@link #meanLosses()} and every query evaluated, and the
+     * ordered {@link DirectionTerms} the gradient is the sum of (so that the update can be replayed from scalars).
      *
      * @return the estimate
      * @throws IllegalStateException if the step is already finished or the last round is not fully recorded
@@ -419,6 +428,7 @@ public final class DirectionDraws {
                 }
             }
             regenerate(gradient, terms);
+            return new GradientEstimate(gradient, included, variance, meanLoss, queries, terms(terms));
         } else {
             List<Term> terms = new ArrayList<>();
             for (int i = 0; i < b; i++) {
@@ -434,8 +444,34 @@ public final class DirectionDraws {
                 }
             }
             regenerate(gradient, terms);
+            return new GradientEstimate(gradient, included, variance, meanLoss, queries, terms(terms));
         }
-        return new GradientEstimate(gradient, included, variance, meanLoss, queries);
+    }
+
+    /**
+     * Every term of the estimate in the order it was added: the last round's directions in plan order, as a
+     * {@link org.forward4j.estimator.StreamingQueryEvaluator} adds them ({@code c_j z_j} in run order, a term only
+     * where {@code c_j != 0}, as the float {@code (float) c_j}), then the regenerated terms of earlier rounds.
+     */
+    private DirectionTerms terms(List<Term> regenerated) {
+        int n = 0;
+        for (double w : lastWeights) {
+            n += w != 0.0 ? 1 : 0;
+        }
+        int[] directions = new int[n + regenerated.size()];
+        float[] weights = new float[directions.length];
+        int k = 0;
+        for (int g = 0; g < lastWeights.length; g++) {
+            if (lastWeights[g] != 0.0) {
+                directions[k] = lastGroups.get(g).direction();
+                weights[k++] = (float) lastWeights[g];
+            }
+        }
+        for (Term t : regenerated) {
+            directions[k] = t.direction();
+            weights[k++] = t.weight();
+        }
+        return new DirectionTerms(context.seed(), context.step(), key.distribution(), directions, weights);
     }
 
     /** Elements per block of the parallel assembly: a multiple of 8, so blocks start on whole Philox blocks. */

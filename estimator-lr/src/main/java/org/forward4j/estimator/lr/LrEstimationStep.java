@@ -10,6 +10,8 @@ import org.forward4j.estimator.DenseNetwork;
 import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.GradientEstimate;
 import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.Objective;
+import org.forward4j.estimator.graph.GraphObjective;
 import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.estimator.Streaming;
@@ -81,7 +83,7 @@ final class LrEstimationStep implements EstimationStep {
 
     private final LrGradientEstimator owner;
     private final StepContext context;
-    private final NetworkObjective objective;
+    private final Objective objective;
     private final float sigma;
     private final int perDraw;
     /** Whether the leave-one-out baseline is on. */
@@ -95,7 +97,7 @@ final class LrEstimationStep implements EstimationStep {
     private long queries;
     private boolean done;
 
-    LrEstimationStep(LrGradientEstimator owner, StepContext context, NetworkObjective objective, float sigma) {
+    LrEstimationStep(LrGradientEstimator owner, StepContext context, Objective objective, float sigma) {
         this.owner = owner;
         this.context = context;
         this.objective = objective;
@@ -345,27 +347,41 @@ final class LrEstimationStep implements EstimationStep {
             owner.stepLogSigma(sigmaGradient);
         }
         double[] variance = new double[batch];
-        DenseNetwork network = objective.network();
-        int in = network.in(0);
-        double deeperBiases = 0;
-        for (int l = 1; l < network.layers(); l++) {
-            deeperBiases += network.out(l);
-        }
-        float[] features = objective.features();
         double sigmaSquared = (double) sigma * sigma;
         for (int i = 0; i < batch; i++) {
-            if (nextDraw[i] == 0) {
-                continue;
+            if (nextDraw[i] != 0) {
+                variance[i] = squaredWeight[i] / nextDraw[i] / sigmaSquared * coordinates(context.rows()[i]);
             }
-            int offset = context.rows()[i] * in;
+        }
+        return new GradientEstimate(gradient, included.clone(), variance, meanLoss(), queries);
+    }
+
+    /**
+     * The coordinates whose inputs are known, for the per-draw variance: on an MLP the first layer's weights (its
+     * input is the point's own features, whose norm differs between points) and every layer's biases; on a layer
+     * graph, every noise site's output values (the sites' inputs are hidden activations).
+     */
+    private double coordinates(int row) {
+        if (objective instanceof NetworkObjective net) {
+            DenseNetwork network = net.network();
+            int in = network.in(0);
+            double deeperBiases = 0;
+            for (int l = 1; l < network.layers(); l++) {
+                deeperBiases += network.out(l);
+            }
+            float[] features = net.features();
+            int offset = row * in;
             double norm = 0;
             for (int k = 0; k < in; k++) {
                 norm += (double) features[offset + k] * features[offset + k];
             }
-            double coordinates = network.out(0) * (1.0 + norm) + deeperBiases;
-            variance[i] = squaredWeight[i] / nextDraw[i] / sigmaSquared * coordinates;
+            return network.out(0) * (1.0 + norm) + deeperBiases;
         }
-        return new GradientEstimate(gradient, included.clone(), variance, meanLoss(), queries);
+        double sites = 0;
+        for (GraphObjective.Site s : ((GraphObjective) objective).sites()) {
+            sites += s.out().size();
+        }
+        return sites;
     }
 
     /** Closes every pass after a failed evaluation so backend buffers do not leak with the abandoned step. */

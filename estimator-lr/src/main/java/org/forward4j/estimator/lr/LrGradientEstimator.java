@@ -5,6 +5,7 @@ import org.forward4j.estimator.EstimationStep;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.NetworkObjective;
+import org.forward4j.estimator.graph.GraphObjective;
 import org.forward4j.estimator.Objective;
 import org.forward4j.estimator.StepContext;
 import org.forward4j.plugin.InvalidConfigurationException;
@@ -58,7 +59,7 @@ final class LrGradientEstimator implements GradientEstimator {
     @Override
     public EstimationStep begin(StepContext context) {
         Objective objective = context.evaluator().objective();
-        if (!(objective instanceof NetworkObjective net)) {
+        if (!(objective instanceof NetworkObjective) && !(objective instanceof GraphObjective)) {
             throw new UnsupportedCapabilityException("Estimator 'lr' needs a native network objective (activation "
                     + "noise); " + objective + " is a black box. Use spsa or rge, or train a built-in model.");
         }
@@ -68,7 +69,7 @@ final class LrGradientEstimator implements GradientEstimator {
                     + LrEstimationStep.MAX_BATCH + " points, got " + context.batchSize()
                     + "; lower the batch size");
         }
-        return new LrEstimationStep(this, context, net, (float) Math.exp(logSigma));
+        return new LrEstimationStep(this, context, objective, (float) Math.exp(logSigma));
     }
 
     /**
