@@ -50,7 +50,7 @@ for rep in $(seq 1 "$reps"); do
           | sed "s/^peer jax [^ ]* /jax $rep /" >>"$raw"
       else
         echo "compare-jax: rep $rep, $shape, forward4j" >&2
-        "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --no-sweep --steps "$steps" --warmup 40 \
+        "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --models none --no-sweep --steps "$steps" --warmup 40 \
           --chunk-rows "$chunk_rows" \
           --max-seconds 30 -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
         # bench.csv: shape (1), estimator (2), queries_per_step (4), queries_per_s (10), plain_rows_per_s (12),

@@ -26,7 +26,7 @@ import org.forward4j.noise.NoiseStream;
 import org.forward4j.plugin.InvalidConfigurationException;
 
 /**
- * {@link QueryThroughput}'s measurement for a layer graph (docs/method.md §6, §7): whole estimator steps on one
+ * {@link QueryThroughput}'s measurement for a layer graph (docs/method.md §6, §8): whole estimator steps on one
  * mini-batch of a preset graph ({@code cnn}, {@code vit}, {@link Graphs#preset}) with a trainable selection, and the
  * plain forward of the same rows that is their limit, through the same backend.
  *

@@ -242,18 +242,18 @@ public final class BenchCommand implements Callable<Integer> {
         boolean single = false;
         // warm-up: up to `warmup` steps, fewer once warming has taken half the row's time limit
         for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
-            double[] s = timedStep(run, probe);
+            double[] s = timedStep(run::step, probe);
             // a step too long to repeat within the limit is the row's only sample
             single = s[0] > maxSeconds;
-            List<double[]> p = timedPlain(plain);
+            List<double[]> p = timedPlain(plain::run);
             if (single) {
                 samples.add(s);
                 plains.addAll(p);
             }
         }
         while (!single && samples.size() < steps) {
-            samples.add(timedStep(run, probe));
-            plains.addAll(timedPlain(plain));
+            samples.add(timedStep(run::step, probe));
+            plains.addAll(timedPlain(plain::run));
             if (seconds(start) > maxSeconds) {
                 break;
             }
@@ -296,7 +296,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
             double[] s = timedStep(run::step, probe);
             single = s[0] > maxSeconds;
-            List<double[]> p = timedPlain(plain);
+            List<double[]> p = timedPlain(plain::run);
             if (single) {
                 samples.add(s);
                 plains.addAll(p);
@@ -304,7 +304,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         while (!single && samples.size() < steps) {
             samples.add(timedStep(run::step, probe));
-            plains.addAll(timedPlain(plain));
+            plains.addAll(timedPlain(plain::run));
             if (seconds(start) > maxSeconds) {
                 break;
             }
@@ -330,7 +330,7 @@ public final class BenchCommand implements Callable<Integer> {
         return row;
     }
 
-    /** {@link #timedStep(EstimatorRun, MemoryProbe)} of any step. */
+    /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */
     private static double[] timedStep(Runnable step, MemoryProbe probe) {
         probe.start();
         Map<Long, Long> cpu = CpuTime.snapshot();
@@ -343,35 +343,8 @@ public final class BenchCommand implements Callable<Integer> {
                 u.peakNativeBytes()};
     }
 
-    /** {@link #timedPlain(PlainForward)} of any plain pass. */
-    private static List<double[]> timedPlain(Runnable plain) {
-        MemoryProbe.collect();
-        List<double[]> out = new ArrayList<>();
-        for (int i = 0; i < PLAIN_PASSES; i++) {
-            Map<Long, Long> cpu = CpuTime.snapshot();
-            long t0 = System.nanoTime();
-            plain.run();
-            long t1 = System.nanoTime();
-            out.add(new double[] {(t1 - t0) / 1e9, CpuTime.secondsSince(cpu, -1)});
-        }
-        return out;
-    }
-
-    /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */
-    private static double[] timedStep(EstimatorRun run, MemoryProbe probe) {
-        probe.start();
-        Map<Long, Long> cpu = CpuTime.snapshot();
-        long t0 = System.nanoTime();
-        run.step();
-        long t1 = System.nanoTime();
-        double cpuSeconds = CpuTime.secondsSince(cpu, probe.samplerThreadId());
-        MemoryProbe.Usage u = probe.stop();
-        return new double[] {(t1 - t0) / 1e9, cpuSeconds, u.allocatedBytes(), u.peakHeapBytes(),
-                u.peakNativeBytes()};
-    }
-
     /** A full collection, then {@value #PLAIN_PASSES} timed plain passes: {wall seconds, cpu seconds} each. */
-    private static List<double[]> timedPlain(PlainForward plain) {
+    private static List<double[]> timedPlain(Runnable plain) {
         MemoryProbe.collect();
         List<double[]> out = new ArrayList<>();
         for (int i = 0; i < PLAIN_PASSES; i++) {

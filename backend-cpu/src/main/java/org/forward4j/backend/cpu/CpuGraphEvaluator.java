@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Evaluates plans of a {@link GraphObjective} batched over rows (docs/method.md §6, §7): every layer kind of a
+ * Evaluates plans of a {@link GraphObjective} batched over rows (docs/method.md §6, §8): every layer kind of a
  * {@link LayerGraph} runs on a chunk of rows at once. Linear layers (attention projections included), convolutions
  * (as im2col patches times the kernel matrix) and patch embeddings are ND4J GEMMs over all the chunk's tokens or
  * pixels; the gathers, pooling, layer norm, attention core and activations run as plain loops over the chunk's

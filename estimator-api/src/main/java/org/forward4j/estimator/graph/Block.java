@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A named group of consecutive layers: the unit of "train the last k blocks" and of the frozen prefix a backend
- * computes once per data point (docs/method.md §7).
+ * computes once per data point (docs/method.md §8).
  *
  * @param name the block's name (tensor names of its layers start with it by convention)
  * @param layers its layers, in order (copied)

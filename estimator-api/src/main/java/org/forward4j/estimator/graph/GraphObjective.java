@@ -15,7 +15,7 @@ import org.forward4j.plugin.InvalidDataException;
  * graph order ({@link #dimension()} is their size): estimators perturb only them, and frozen parameters are never
  * perturbed. Per-row loss is the softmax cross-entropy of the graph's logits.
  *
- * <p>Noise sites (for activation-noise estimators, docs/method.md §7): every linear layer (attention projections
+ * <p>Noise sites (for activation-noise estimators, docs/method.md §8): every linear layer (attention projections
  * included), convolution, patch embedding or layer norm with at least one trainable tensor, numbered in graph order;
  * site {@code s} is tensor {@code s} of an {@link org.forward4j.estimator.ActivationPlan}'s noise streams. The
  * frozen prefix, the leading blocks without a trainable tensor, is the same for every query of a data point, so

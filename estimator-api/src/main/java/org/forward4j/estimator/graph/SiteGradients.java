@@ -1,7 +1,7 @@
 package org.forward4j.estimator.graph;
 
 /**
- * The likelihood-ratio gradient terms of one noise site (docs/method.md §2, §7): with noise {@code e} added to a
+ * The likelihood-ratio gradient terms of one noise site (docs/method.md §2, §8): with noise {@code e} added to a
  * site's output, the terms of its trainable parameters are those of a linear map's output gradient {@code c}
  * ({@code c = w * sign * eps / sigma} per output value): {@code dW = c^T x} and {@code db = sum c} for a linear layer
  * or patch embedding (x its input tokens or patches), the correlation of {@code c} with the padded input for a

@@ -3,39 +3,22 @@ package org.forward4j.estimator.spsa;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
-import java.util.ServiceLoader;
-import java.util.stream.Collectors;
 import org.forward4j.estimator.EstimatorCost;
 import org.forward4j.estimator.GradientEstimator;
 import org.forward4j.estimator.spi.EstimatorCapability;
-import org.forward4j.estimator.spi.GradientEstimatorProvider;
 import org.forward4j.plugin.InvalidConfigurationException;
-import org.forward4j.plugin.PluginProvider;
 import org.forward4j.plugin.Settings;
 import org.junit.jupiter.api.Test;
 
-/** Discovery, defaults and settings validation of {@code spsa}. */
+/** Defaults and settings validation (discovery, name and SPI version: the tck contract tests) of {@code spsa}. */
 class SpsaGradientEstimatorProviderTest {
 
     private final SpsaGradientEstimatorProvider provider = new SpsaGradientEstimatorProvider();
 
     @Test
-    void isDiscoveredByServiceLoader() {
-        List<GradientEstimatorProvider> found = ServiceLoader.load(GradientEstimatorProvider.class).stream()
-                .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("spsa")).collect(Collectors.toList());
-        assertThat(found).hasSize(1);
-        GradientEstimatorProvider p = found.get(0);
-        assertThat(p).isInstanceOf(SpsaGradientEstimatorProvider.class);
-        assertThat(PluginProvider.isValidName(p.name())).isTrue();
-        assertThat(p.spiVersion()).isEqualTo(GradientEstimatorProvider.SPI_VERSION);
-        assertThat(p.capabilities()).containsExactly(EstimatorCapability.BLACK_BOX);
-        assertThat(p.description()).isNotBlank();
-    }
-
-    @Test
     void defaultsAreSharedGaussianWithScaleOneThousandth() {
         GradientEstimator estimator = provider.create(Settings.empty());
+        assertThat(provider.capabilities()).containsExactly(EstimatorCapability.BLACK_BOX);
         assertThat(estimator).hasToString("spsa(scale=0.001, directions=shared, distribution=gaussian)");
         assertThat(estimator.cost()).isEqualTo(new EstimatorCost(2, 0));
         assertThat(estimator.independentPerPoint()).isFalse();
