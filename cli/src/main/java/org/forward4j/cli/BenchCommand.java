@@ -81,11 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sweep-estimators", split = ",", description = "estimators of the memory sweep (default lr,spsa)")
     List<String> sweepEstimators = List.of("lr", "spsa");
 
-    @Option(names = "--sweep-shapes", split = ",", description = "shapes of the memory sweep (default: the last of "
+    @Option(names = "--sweep-shapes", split = ",", description = "MLP shapes of the memory sweep (default: the last of "
             + "--shapes)")
     List<String> sweepShapes;
 
-    @Option(names = "--no-sweep", description = "skip the memory sweep")
+    @Option(names = "--no-sweep", description = "skip the memory sweeps (of the MLP shapes and of each model's first selection)")
     boolean noSweep;
 
     @Option(names = "--models", split = ",", description = "layer-graph presets measured after the MLPs, on the cpu "
@@ -155,9 +155,22 @@ public final class BenchCommand implements Callable<Integer> {
             for (String selection : trainable) {
                 try (GraphThroughput gt = new GraphThroughput(model, selection, batchSize, threads, seed)) {
                     System.err.println("  " + gt.label());
+                    List<EstimatorVariant> measured = new ArrayList<>();
                     for (String e : modelEstimators) {
                         EstimatorVariant v = EstimatorVariant.parse(e);
+                        measured.add(v);
                         rows.add(measureGraph(gt, probe, v, gt.drawsFor(v, queriesPerPoint)));
+                    }
+                    // the memory sweep of a model: its first selection, the sweep's estimators, every sweep draw
+                    if (!noSweep && selection.equals(trainable.get(0))) {
+                        for (EstimatorVariant v : sweepVariants) {
+                            int budgetDraws = measured.contains(v) ? gt.drawsFor(v, queriesPerPoint) : -1;
+                            for (int draws : sweepDraws) {
+                                if (draws != budgetDraws) {
+                                    rows.add(measureGraph(gt, probe, v, draws));
+                                }
+                            }
+                        }
                     }
                 }
             }
