@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs forward4j's `bench` and the JAX peer (benchmarks/peers/peer_jax.py) alternately, several times, on the same
-# machine, and prints the ratio table forward4j / JAX: plain forward rows/s, lr queries/s, shared Gaussian spsa
-# queries/s per MLP shape (batch 64, 16 queries per point), with medians and the spread over the repetitions.
+# Runs forward4j's `bench` and the JAX peers (benchmarks/peers/peer_jax.py for MLPs, peer_jax_graph.py for the cnn
+# and vit presets) alternately, several times, on the same machine, and prints the ratio table forward4j / JAX:
+# plain forward rows/s, lr queries/s, shared Gaussian spsa queries/s per MLP shape and per preset graph and
+# trainable selection (batch 64, 16 queries per point), with medians and the spread over the repetitions.
 # It is a benchmark, not a test: CI does not run it.
 #
 # usage: benchmarks/compare-jax.sh                    (after mvn -B -q install -DskipTests)
@@ -11,8 +12,12 @@
 #   COMPARE_SHAPES       MLP shapes (default "784-256-10 784-1024-1024-10")
 #   COMPARE_REPS         repetitions of the pair (forward4j, JAX) per shape (default 3)
 #   COMPARE_STEPS        forward4j timed steps per row (default 15)
-#   COMPARE_CHUNK_ROWS   forward4j's cpu row chunk (default 512: the 1,024 rows of a step make one chunk per core,
-#                        as JAX runs one 1,024-row product on both cores; bench's own default is 256)
+#   COMPARE_CHUNK_ROWS   forward4j's cpu row chunk of the MLP rows (default 512: the 1,024 rows of a step make one
+#                        chunk per core, as JAX runs one 1,024-row product on both cores; bench's own default is 256;
+#                        bench's graph rows always use 256)
+#   COMPARE_MODELS       preset graphs (default "cnn vit"; empty for none)
+#   COMPARE_TRAINABLE    their trainable selections (default "all last:2"); a graph row is named model:selection
+#   COMPARE_MAX_SECONDS  forward4j's time limit per bench row (default 30)
 #   COMPARE_OUT          folder for the raw outputs and the table (default benchmarks/target/compare-jax)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +25,9 @@ venv="${FORWARD4J_JAX_VENV:-$here/benchmarks/target/venv}"
 shapes="${COMPARE_SHAPES:-784-256-10 784-1024-1024-10}"
 reps="${COMPARE_REPS:-3}"
 steps="${COMPARE_STEPS:-15}"
+models="${COMPARE_MODELS-cnn vit}"
+trainables="${COMPARE_TRAINABLE:-all last:2}"
+max_seconds="${COMPARE_MAX_SECONDS:-30}"
 chunk_rows="${COMPARE_CHUNK_ROWS:-512}"
 out="${COMPARE_OUT:-$here/benchmarks/target/compare-jax}"
 mkdir -p "$out"
@@ -52,13 +60,37 @@ for rep in $(seq 1 "$reps"); do
         echo "compare-jax: rep $rep, $shape, forward4j" >&2
         "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --models none --no-sweep --steps "$steps" --warmup 40 \
           --chunk-rows "$chunk_rows" \
-          --max-seconds 30 -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
+          --max-seconds "$max_seconds" -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
         # bench.csv: shape (1), estimator (2), queries_per_step (4), queries_per_s (10), plain_rows_per_s (12),
         # step_cpu_ms_median (14), plain_cpu_ms_median (15); CPU rates are per second of CPU time, all threads
         awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $10, 1000 * $4 / $14;
           print "forward4j", rep, $1, "plain", $12, 1000 * $4 / $15 }' \
           "$out/bench-$rep-$shape/bench.csv" >>"$raw"
       fi
+    done
+  done
+  for model in $models; do
+    for selection in $trainables; do
+      name="$model:$selection"
+      dir="$out/bench-$rep-$model-${selection//:/}"
+      for side in $([ $((rep % 2)) -eq 1 ] && echo "forward4j jax" || echo "jax forward4j"); do
+        if [ "$side" = jax ]; then
+          echo "compare-jax: rep $rep, $name, JAX" >&2
+          # at least 5 calls and 0.5 s per window, 3 windows: a graph step is 10-100 times an MLP step
+          "$venv/bin/python" "$here/benchmarks/peers/peer_jax_graph.py" "$model" "$selection" 64 16 5 3 \
+            | sed "s/^peer jax [^ ]* /jax $rep /" >>"$raw"
+        else
+          echo "compare-jax: rep $rep, $name, forward4j" >&2
+          # bench always measures an MLP first (--shapes cannot be empty): the smallest one, lr only, skipped below
+          "$here/bin/forward4j" bench --shapes 784-16-10 --estimators lr --models "$model" --trainable "$selection" \
+            --model-estimators lr,spsa --no-sweep --steps "$steps" --warmup 5 --max-seconds "$max_seconds" \
+            -b 64 -q 16 -o "$dir" >"$dir.log" 2>&1
+          # graph rows have the shape "cnn trainable=all": written cnn:all, so that a raw line keeps 6 fields
+          awk -F, -v rep="$rep" 'NR > 1 && $1 ~ / trainable=/ { shape = $1; sub(/ trainable=/, ":", shape);
+            print "forward4j", rep, shape, $2, $10, 1000 * $4 / $14;
+            print "forward4j", rep, shape, "plain", $12, 1000 * $4 / $15 }' "$dir/bench.csv" >>"$raw"
+        fi
+      done
     done
   done
 done
@@ -79,12 +111,22 @@ for line in open(raw):
     entry.append((float(rate), float(cpu_rate)))
 print(f"Machine: {cpu}, {cores} cores; {java}; JAX {jax_version} (XLA, CPU); batch 64, 16 queries per point; "
       f"{reps} alternating runs of each side; medians over the runs (min-max); forward4j: cpu backend, "
-      f"{chunk} rows per chunk")
+      f"{chunk} rows per chunk (graphs: 256)")
 print()
 print("| shape | what | forward4j | JAX | forward4j / JAX | per CPU-second: forward4j / JAX |")
 print("|---|---|--:|--:|--:|--:|")
 names = {"plain": "plain forward, rows/s", "lr": "lr, queries/s", "spsa": "spsa, shared Gaussian, queries/s"}
-shapes = sorted({k[0] for k in values}, key=lambda s: [int(x) for x in s.split("-")])
+
+
+def shape_order(shape):
+    """MLP shapes (784-256-10) by their widths, first; then graphs (cnn:all, vit:last:2) by name."""
+    parts = shape.split("-")
+    if all(p.isdigit() for p in parts):
+        return (0, [int(p) for p in parts], "")
+    return (1, [], shape)
+
+
+shapes = sorted({k[0] for k in values}, key=shape_order)
 
 
 def spread(xs, fmt):
@@ -112,4 +154,10 @@ print()
 print("forward4j / JAX: the ratio of the two sides' rates in the same run (median and range over the runs). Per "
       "CPU-second: the same with each side's rate per second of its process's CPU time (all threads), which other "
       "jobs on the machine disturb less than wall time.")
+if any(":" in s for s in shapes):
+    print()
+    print("Graphs (model:selection): plain is the whole model on the 1,024 rows on both sides. With a frozen prefix "
+          "(last:2) JAX computes the prefix once per step on the 64 distinct rows and tiles it; forward4j's cpu "
+          "backend computes it once per data row and caches it across steps (bench repeats one batch), so its "
+          "prefix is paid once in total.")
 PY

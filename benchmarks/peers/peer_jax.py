@@ -27,6 +27,28 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 
+def cross_entropy(logits, labels):
+    """Per-row softmax cross-entropy of [n, classes] logits (shared with peer_jax_graph.py)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return jnp.log(jnp.exp(shifted).sum(axis=1)) - jnp.take_along_axis(shifted, labels[:, None], axis=1)[:, 0]
+
+
+def measure(fn, fn_args, per_call, steps, windows):
+    """Median rates over the windows, counting per_call rows or queries per call: per second of wall time, and per
+    second of this process's CPU time (shared with peer_jax_graph.py)."""
+    jax.block_until_ready(fn(*fn_args))
+    wall_rates, cpu_rates = [], []
+    for _ in range(windows):
+        calls = 0
+        start, cpu_start = time.perf_counter(), time.process_time()
+        while calls < steps or time.perf_counter() - start < 0.5:
+            jax.block_until_ready(fn(*fn_args))
+            calls += 1
+        wall_rates.append(per_call * calls / (time.perf_counter() - start))
+        cpu_rates.append(per_call * calls / (time.process_time() - cpu_start))
+    return sorted(wall_rates)[len(wall_rates) // 2], sorted(cpu_rates)[len(cpu_rates) // 2]
+
+
 def main():
     args = sys.argv[1:]
     sizes = [int(s) for s in (args[0] if len(args) > 0 else "784,256,10").replace("-", ",").split(",")]
@@ -50,10 +72,6 @@ def main():
     key, kx, ky = jax.random.split(key, 3)
     x = jax.random.uniform(kx, (batch, sizes[0]))
     y = jax.random.randint(ky, (batch,), 0, sizes[-1])
-
-    def cross_entropy(logits, labels):
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        return jnp.log(jnp.exp(shifted).sum(axis=1)) - jnp.take_along_axis(shifted, labels[:, None], axis=1)[:, 0]
 
     def forward(params, inputs, labels, noise=None):
         """Per-row losses and each layer's input (for the likelihood-ratio assembly)."""
@@ -104,27 +122,14 @@ def main():
         coefficients = jax.lax.map(difference, directions)
         return unflatten(flat - rate * (coefficients @ directions) / pairs)
 
-    def measure(fn, *fn_args):
-        """Median rates over the windows: per second of wall time, and per second of this process's CPU time."""
-        jax.block_until_ready(fn(*fn_args))
-        wall_rates, cpu_rates = [], []
-        for _ in range(windows):
-            calls = 0
-            start, cpu_start = time.perf_counter(), time.process_time()
-            while calls < steps or time.perf_counter() - start < 0.5:
-                jax.block_until_ready(fn(*fn_args))
-                calls += 1
-            wall_rates.append(batch * per_point * calls / (time.perf_counter() - start))
-            cpu_rates.append(batch * per_point * calls / (time.process_time() - cpu_start))
-        return sorted(wall_rates)[len(wall_rates) // 2], sorted(cpu_rates)[len(cpu_rates) // 2]
-
     shape = "-".join(str(s) for s in sizes)
     tiled_x = jnp.tile(x, (per_point, 1))
     tiled_y = jnp.tile(y, per_point)
     step_key = jax.random.PRNGKey(2)
-    results = [("plain", measure(plain, layers, tiled_x, tiled_y)),
-               ("lr", measure(lr_step, layers, step_key)),
-               ("spsa", measure(spsa_step, layers, step_key))]
+    per_call = batch * per_point
+    results = [("plain", measure(plain, (layers, tiled_x, tiled_y), per_call, steps, windows)),
+               ("lr", measure(lr_step, (layers, step_key), per_call, steps, windows)),
+               ("spsa", measure(spsa_step, (layers, step_key), per_call, steps, windows))]
     for what, (wall, cpu) in results:
         print(f"peer jax {jax.__version__} {shape} {what} {wall:.1f} {cpu:.1f}", flush=True)
 
