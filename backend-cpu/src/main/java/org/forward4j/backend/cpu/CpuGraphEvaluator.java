@@ -66,6 +66,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
+    /**
+     * Whether GELU and layer norm run in Vector API lanes ({@link VectorKernels#gelu}, {@link VectorKernels#layerNorm});
+     * scalar loops where the module is absent.
+     */
+    private static final boolean VECTOR = FastNoise.vectorized();
+
     private final GraphObjective objective;
     private final LayerGraph graph;
     private final List<LayerGraph.Tensor> tensors;
@@ -832,8 +838,13 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         private Act layerNorm(Layer.LayerNorm ln, Act a) {
             float[] xhat = new float[a.x.length];
             float[] y = new float[a.x.length];
-            GraphKernels.layerNorm(a.x, ln.dim(), p.values(ln.name() + ".weight"), p.values(ln.name() + ".bias"),
-                    Layer.LayerNorm.EPS, xhat, y);
+            if (VECTOR) {
+                VectorKernels.layerNorm(a.x, ln.dim(), p.values(ln.name() + ".weight"),
+                        p.values(ln.name() + ".bias"), Layer.LayerNorm.EPS, xhat, y);
+            } else {
+                GraphKernels.layerNorm(a.x, ln.dim(), p.values(ln.name() + ".weight"),
+                        p.values(ln.name() + ".bias"), Layer.LayerNorm.EPS, xhat, y);
+            }
             return site(ln.name(), a, xhat, y);
         }
 
@@ -1012,9 +1023,13 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 }
             }
             case GELU -> {
-                for (int i = 0; i < x.length; i++) {
-                    double v = x[i];
-                    y[i] = (float) (0.5 * v * (1 + tanh(Layer.Act.GELU_C * (v + 0.044715 * v * v * v))));
+                if (VECTOR) {
+                    VectorKernels.gelu(x, y, Layer.Act.GELU_C);
+                } else {
+                    for (int i = 0; i < x.length; i++) {
+                        double v = x[i];
+                        y[i] = (float) (0.5 * v * (1 + tanh(Layer.Act.GELU_C * (v + 0.044715 * v * v * v))));
+                    }
                 }
             }
         }

@@ -12,6 +12,9 @@ package org.forward4j.backend.cpu;
  */
 final class GraphKernels {
 
+    /** Whether the softmax exponentials of {@link #attention} run in Vector API lanes ({@link VectorKernels}). */
+    private static final boolean VECTOR = FastNoise.vectorized();
+
     private GraphKernels() {
     }
 
@@ -310,9 +313,15 @@ final class GraphKernels {
                         s[j] = (float) (s[j] * scale);
                         max = Math.max(max, s[j]);
                     }
+                    if (VECTOR) {
+                        VectorKernels.expShifted(s, t, max, e);
+                    } else {
+                        for (int j = 0; j < t; j++) {
+                            e[j] = Math.exp(s[j] - max);
+                        }
+                    }
                     double sum = 0;
                     for (int j = 0; j < t; j++) {
-                        e[j] = Math.exp(s[j] - max);
                         sum += e[j];
                     }
                     java.util.Arrays.fill(acc, 0f);

@@ -1,0 +1,128 @@
+package org.forward4j.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.SplittableRandom;
+import org.forward4j.estimator.graph.Layer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API GELU and layer norm. GELU computes the scalar formula's operations in the same order, so it may differ from the scalar
+ * loop only where the vector exponential and {@code Math.exp} round differently: at most one float ulp, and rarely; the layer norm runs
+ * one token per lane with the scalar loop's operations and gives its bits.
+ */
+class VectorGraphKernelsTest {
+
+    private static float scalar(float x) {
+        double v = x;
+        return (float) (0.5 * v * (1 + CpuGraphEvaluator.tanh(Layer.Act.GELU_C * (v + 0.044715 * v * v * v))));
+    }
+
+    @Test
+    void matchesTheScalarFormulaWithinOneUlpAndAlmostAlwaysExactly() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 17;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 1 << 20;
+        float[] x = new float[n + 7];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-6, 3)));
+        }
+        float[] edges = {0f, -0f, 1e-30f, -1e-30f, 1e-4f, -1e-4f, 20f, -20f, 1e3f, -1e3f, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        System.arraycopy(edges, 0, x, 0, edges.length);
+        float[] y = new float[x.length];
+        VectorKernels.gelu(x, y, Layer.Act.GELU_C);
+        int differ = 0;
+        for (int i = 0; i < x.length; i++) {
+            float want = scalar(x[i]);
+            if (Float.floatToIntBits(y[i]) != Float.floatToIntBits(want)) {
+                differ++;
+                assertThat(Math.abs(y[i] - want)).as("x = %s (seed %d)", x[i], seed)
+                        .isLessThanOrEqualTo(Math.ulp(want));
+            }
+        }
+        for (int i = 0; i < edges.length; i++) {
+            assertThat(Float.floatToIntBits(y[i])).as("edge x = %s", x[i])
+                    .isEqualTo(Float.floatToIntBits(scalar(x[i])));
+        }
+        // a double exponential within an ulp changes the float only at a rounding boundary: expect a handful at most
+        assertThat(differ).as("elements differing from the scalar loop (seed %d)", seed).isLessThan(n / 10_000);
+        System.out.printf("vector GELU: %d of %d elements differ from the scalar loop by one ulp%n", differ, x.length);
+    }
+
+    @Test
+    void writesInPlace() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        float[] x = {-3f, -1f, -0.5f, 0f, 0.5f, 1f, 3f, 10f, 0.25f};
+        float[] copy = x.clone();
+        VectorKernels.gelu(x, x, Layer.Act.GELU_C);
+        for (int i = 0; i < x.length; i++) {
+            assertThat(x[i]).isCloseTo(scalar(copy[i]), org.assertj.core.api.Assertions.within(Math.ulp(1f)));
+        }
+    }
+
+    @Test
+    void layerNormInLanesIsTheScalarLoopBitForBit() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 23;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int d : new int[] {1, 3, 8, 32, 33}) {
+            for (int tokens : new int[] {1, 7, 8, 9, 17, 64, 100}) {
+                float[] x = new float[tokens * d];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (rnd.nextGaussian() * 4 + (i % d == 0 ? 3 : 0));
+                }
+                float[] scale = new float[d];
+                float[] shift = new float[d];
+                for (int i = 0; i < d; i++) {
+                    scale[i] = (float) (1 + rnd.nextGaussian() * 0.2);
+                    shift[i] = (float) (rnd.nextGaussian() * 0.1);
+                }
+                float[] wantHat = new float[x.length];
+                float[] wantY = new float[x.length];
+                GraphKernels.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, wantHat, wantY);
+                float[] hat = new float[x.length];
+                float[] y = new float[x.length];
+                VectorKernels.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, hat, y);
+                for (int i = 0; i < x.length; i++) {
+                    assertThat(Float.floatToIntBits(hat[i])).as("xhat, d %d, tokens %d, i %d (seed %d)", d, tokens,
+                            i, seed).isEqualTo(Float.floatToIntBits(wantHat[i]));
+                    assertThat(Float.floatToIntBits(y[i])).as("y, d %d, tokens %d, i %d (seed %d)", d, tokens, i,
+                            seed).isEqualTo(Float.floatToIntBits(wantY[i]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxExponentialsAreMathExpWithinOneUlp() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 29;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int differ = 0;
+        int total = 0;
+        for (int round = 0; round < 20_000; round++) {
+            int t = 1 + rnd.nextInt(40);
+            float[] s = new float[t];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < t; j++) {
+                s[j] = (float) (rnd.nextGaussian() * 5);
+                max = Math.max(max, s[j]);
+            }
+            double[] e = new double[t];
+            VectorKernels.expShifted(s, t, max, e);
+            for (int j = 0; j < t; j++) {
+                double want = Math.exp(s[j] - max);
+                total++;
+                if (e[j] != want) {
+                    differ++;
+                    assertThat(Math.abs(e[j] - want)).as("s = %s, max %s (seed %d)", s[j], max, seed)
+                            .isLessThanOrEqualTo(Math.ulp(want));
+                }
+            }
+        }
+        System.out.printf("vector exp: %d of %d values differ from Math.exp by one ulp%n", differ, total);
+    }
+}
