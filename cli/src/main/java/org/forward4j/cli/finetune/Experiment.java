@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.forward4j.backend.Backend;
+import org.forward4j.backend.cpu.CpuBackendProvider;
 import org.forward4j.backprop.BackpropReference;
 import org.forward4j.cli.ConsoleProgress;
 import org.forward4j.cli.Runs;
@@ -18,7 +20,10 @@ import org.forward4j.core.train.Trainer;
 import org.forward4j.core.train.TrainingConfig;
 import org.forward4j.core.train.TrainingResult;
 import org.forward4j.datasets.DatasetSplit;
+import org.forward4j.estimator.EvaluationMetrics;
 import org.forward4j.estimator.graph.GraphObjective;
+import org.forward4j.estimator.graph.Trainable;
+import org.forward4j.plugin.Settings;
 
 /**
  * Runs the fine-tuning methods one after the other in this JVM, with one progress line per finished run (its
@@ -159,11 +164,23 @@ final class Experiment {
         long t0 = System.nanoTime();
         MethodRun r;
         if (j.method().startsWith("backprop")) {
+            // no per-epoch test evaluation: the reference scores the whole network on the test rows each epoch,
+            // which costs more than its training here; the final parameters are scored once, below
             GraphObjective train = prepared.graph();
-            BackpropReference.Result b = BackpropReference.train(train, (GraphObjective) prepared.test(),
-                    prepared.initial(), epochs, t.batchSize(), BackpropReference.updater(t), j.seed(), 1, null);
-            r = new MethodRun(j.model(), j.method(), j.seed(), t.learningRate(), 0, b.records(), -1,
-                    b.last().wallSeconds());
+            BackpropReference.Result b = BackpropReference.train(train, null, prepared.initial(), epochs,
+                    t.batchSize(), BackpropReference.updater(t), j.seed(), 1, null);
+            GraphObjective after = GraphObjective.of(train.graph(), b.parameters(),
+                    Trainable.select(t.trainable(), train.graph()), split.test().features(), split.test().labels());
+            EvaluationMetrics m;
+            try (Backend cpu = new CpuBackendProvider().create(Settings.of(Map.of("threads", "1")))) {
+                m = cpu.evaluator(after).evaluateClean(after.initial());
+            }
+            List<EvalRecord> records = new ArrayList<>(b.records());
+            EvalRecord last = records.remove(records.size() - 1);
+            records.add(new EvalRecord(last.epoch(), last.step(), last.queries(), last.trainLoss(), m.loss(),
+                    m.accuracy(), last.wallSeconds()));
+            r = new MethodRun(j.model(), j.method(), j.seed(), t.learningRate(), 0, List.copyOf(records), -1,
+                    last.wallSeconds());
         } else {
             long budget = (long) j.epochs() * (split.train().rows() / t.batchSize()) * t.batchSize()
                     * t.queriesPerPoint();

@@ -68,11 +68,11 @@ public final class FinetuneCommand implements Callable<Integer> {
     Map<String, Integer> epochs = new LinkedHashMap<>();
 
     @Option(names = {"--lr", "--learning-rate"}, split = ",", paramLabel = "MODEL=LR", description = "fine-tuning "
-            + "learning rate (adam) per model, forward methods and the backprop ceiling (default cnn=3e-3,vit=3e-3)")
+            + "learning rate (adam) per model, forward methods and the backprop ceiling (default cnn=1e-2,vit=1e-2)")
     Map<String, Double> learningRates = new LinkedHashMap<>();
 
     @Option(names = "--trainable", paramLabel = "MODEL=SPEC", description = "tensors fine-tuned per model, repeat "
-            + "the option per model (default cnn=last:2, vit=last:3)")
+            + "the option per model (default cnn=last:2, vit=last:2)")
     Map<String, String> trainable = new LinkedHashMap<>();
 
     @Option(names = "--sigma", split = ",", paramLabel = "MODEL=S", description = "lr's activation-noise scale per "
@@ -284,8 +284,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     /** The default sizes, chosen to fit the time budget of docs/finetune.md. */
     static final class Defaults {
         static final Map<String, Integer> EPOCHS = Map.of("cnn", 30, "vit", 30);
-        static final Map<String, Double> LEARNING_RATE = Map.of("cnn", 3e-3, "vit", 3e-3);
-        static final Map<String, String> TRAINABLE = Map.of("cnn", "last:2", "vit", "last:3");
+        static final Map<String, Double> LEARNING_RATE = Map.of("cnn", 1e-2, "vit", 1e-2);
+        static final Map<String, String> TRAINABLE = Map.of("cnn", "last:2", "vit", "last:2");
         static final Map<String, Integer> PRETRAIN_EPOCHS = Map.of("cnn", 1, "vit", 3);
         static final Map<String, Double> SIGMA = new java.util.HashMap<>();
 

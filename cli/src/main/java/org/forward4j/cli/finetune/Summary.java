@@ -121,7 +121,7 @@ final class Summary {
                 }
             }
             acc.add(last.testAccuracy());
-            smooth.add(Comparison.smoothedAt(r.records(), limit));
+            smooth.add(r.forward() ? Comparison.smoothedAt(r.records(), limit) : Double.NaN);
             wall.add(toEnd || !r.forward() ? last.wallSeconds() : r.wallSeconds());
             if (r.forward()) {
                 queries = last.queries();
@@ -163,9 +163,10 @@ final class Summary {
                             + "|---|---|---|---|---|---|---|%n", m, mp.trainable(), mp.learningRate(), mp.epochs(),
                     mp.sigma() == null ? "default (1e-2)" : mp.sigma().toString(), plan.headLearningRate()));
             for (MethodRow r : tables.get(m)) {
-                b.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %.2f%% ± %.2f | %s | %s | %.1f |%n",
-                        r.method(), r.seeds(), 100 * r.accuracy(), 100 * r.accuracyStd(), 100 * r.smoothed(),
-                        100 * r.smoothedStd(), r.queries() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.queries()),
+                b.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %s | %s | %s | %.1f |%n",
+                        r.method(), r.seeds(), 100 * r.accuracy(), 100 * r.accuracyStd(), Double.isNaN(r.smoothed())
+                                ? "— (scored once, after the last epoch)" : String.format(Locale.ROOT, "%.2f%% ± %.2f",
+                                100 * r.smoothed(), 100 * r.smoothedStd()), r.queries() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.queries()),
                         r.rows() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.rows()), r.wallSeconds()));
             }
             b.append(String.format(Locale.ROOT, "%n### %s: lr allocators (the `compare` report)%n%n", m));
