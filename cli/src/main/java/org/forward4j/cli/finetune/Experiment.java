@@ -110,7 +110,7 @@ final class Experiment {
         this.out = out;
     }
 
-    /** Adds jobs to the plan (for the run count and the time estimate); jobs already planned are not counted twice. */
+    /** Adds jobs to the plan (for the run count and the time estimate); give each distinct job once. */
     void plan(List<Job> jobs) {
         for (Job j : jobs) {
             planned++;
@@ -136,8 +136,7 @@ final class Experiment {
     MethodRun run(Job j, String init, String trainable, Double sigma) {
         MethodRun cached = done.get(j);
         if (cached != null) {
-            planned--;
-            weightPlanned -= weight(j);
+            // planned once (the plan holds distinct jobs), run once
             return cached;
         }
         Map<String, String> o = new LinkedHashMap<>(common);
