@@ -121,4 +121,26 @@ class FinetuneCommandTest {
         Call key = cli("finetune", "--trainable", "mlp=head", "-o", dir.resolve("z").toString());
         assertThat(key.err()).contains("error: --trainable mlp=head", "cnn=VALUE");
     }
+
+    @Test
+    void missingFashionMnistNamesTheDebianPackageAndTheAlternative() {
+        String key = "forward4j.fashion-mnist.dir";
+        String old = System.getProperty(key);
+        System.setProperty(key, dir.resolve("no-such-dir").toString());
+        try {
+            Call c = cli("finetune", "--models", "cnn", "--no-grid", "--cache", dir.resolve("cache").toString(), "-o",
+                    dir.resolve("fm").toString());
+            assertThat(c.status()).isEqualTo(Forward4jCli.USER);
+            List<String> lines = c.err().lines().filter(l -> l.startsWith("error:")).toList();
+            assertThat(lines).hasSize(1);
+            assertThat(lines.get(0)).contains("--pretrain-dataset fashion-mnist", "dataset-fashion-mnist",
+                    "--pretrain-dataset mnist");
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
+        }
+    }
 }
