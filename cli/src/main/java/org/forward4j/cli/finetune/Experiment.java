@@ -101,8 +101,8 @@ final class Experiment {
      * @param headLearningRate the linear probe's learning rate
      * @param out progress lines
      */
-    Experiment(Supplier<Forward4j.Builder> engine, Map<String, String> common, int uniformFactor, double headLearningRate,
-               PrintStream out) {
+    Experiment(Supplier<Forward4j.Builder> engine, Map<String, String> common, int uniformFactor,
+               double headLearningRate, PrintStream out) {
         this.engine = engine;
         this.common = common;
         this.uniformFactor = uniformFactor;
@@ -239,7 +239,7 @@ final class Experiment {
         return s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 
-    /** The fine-tuning data: loaded once (the shots drawn with the first seed, so every run trains on the same rows). */
+    /** The fine-tuning data, loaded once: the shots are drawn with the first seed, so every run trains on them. */
     private DatasetSplit data(Map<String, String> settings) {
         return data.computeIfAbsent("split", k -> {
             Map<String, String> o = new LinkedHashMap<>(settings);

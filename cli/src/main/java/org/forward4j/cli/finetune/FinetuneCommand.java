@@ -114,7 +114,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     String pretrainDataset = "fashion-mnist";
 
     @Option(names = "--pretrain-epochs", split = ",", paramLabel = "MODEL=E", description = "pretraining epochs per "
-            + "model (default cnn=1,vit=3)")
+            + "model (default cnn=1,vit=6)")
     Map<String, Integer> pretrainEpochs = new LinkedHashMap<>();
 
     @Option(names = "--pretrain-limit", paramLabel = "ROWS", description = "pretraining rows (default 0: all, "
@@ -305,7 +305,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         static final Map<String, Integer> EPOCHS = Map.of("cnn", 30, "vit", 30);
         static final Map<String, Double> LEARNING_RATE = Map.of("cnn", 1e-2, "vit", 1e-2);
         static final Map<String, String> TRAINABLE = Map.of("cnn", "last:2", "vit", "last:2");
-        static final Map<String, Integer> PRETRAIN_EPOCHS = Map.of("cnn", 1, "vit", 3);
+        static final Map<String, Integer> PRETRAIN_EPOCHS = Map.of("cnn", 1, "vit", 6);
         static final Map<String, Double> SIGMA = new java.util.HashMap<>();
 
         private Defaults() {

@@ -134,9 +134,9 @@ final class Pretraining {
         GraphObjective train = GraphObjective.of(m.graph(), m.parameters(), on, data.split().train().features(),
                 data.split().train().labels());
         GraphObjective test = train.on(data.split().test().features(), data.split().test().labels());
-        out.printf(Locale.ROOT, "pretraining %s by backprop on %s (%,d rows, %d epoch%s, batch %d, adam lr %s, seed %d, "
-                        + "%d thread%s) into %s%n", s.model(), s.dataset(), data.split().train().rows(), s.epochs(),
-                s.epochs() == 1 ? "" : "s", s.batch(), s.learningRate(), s.seed(), s.threads(),
+        out.printf(Locale.ROOT, "pretraining %s by backprop on %s (%,d rows, %d epoch%s, batch %d, adam lr %s, "
+                        + "seed %d, %d thread%s) into %s%n", s.model(), s.dataset(), data.split().train().rows(),
+                s.epochs(), s.epochs() == 1 ? "" : "s", s.batch(), s.learningRate(), s.seed(), s.threads(),
                 s.threads() == 1 ? "" : "s", dir);
         BackpropReference.Result r = BackpropReference.train(train, test, train.initial(), s.epochs(), s.batch(),
                 BackpropReference.updater(t), s.seed(), s.threads(), rec -> epochLine(out, s.model(), rec));

@@ -138,35 +138,37 @@ final class Summary {
                                    double totalSeconds) {
         StringBuilder b = new StringBuilder("# forward4j finetune\n\n");
         b.append(String.format(Locale.ROOT, "Forward-only few-shot fine-tuning of pretrained networks, allocators "
-                        + "compared at equal queries. Fine-tuning data: %s, %d shots per class (%d rows, drawn with seed "
-                        + "%d, the same for every run), %d test rows; batch %d, adam, %d queries per point; seeds %d..%d "
-                        + "(they change the batch order and the noise). Every forward method spends exactly N = epochs "
-                        + "x steps per epoch x batch x queries per point; lr/uniform also trains on to %d N for the "
-                        + "saving to the allocator's own accuracy. Total wall time %s.%n%n", plan.common().get(
-                        "dataset"), plan.shots(), 10 * plan.shots(), plan.firstSeed(), plan.testLimit(), plan.batchSize(),
-                plan.queriesPerPoint(), plan.firstSeed(), plan.firstSeed() + plan.seeds() - 1, plan.uniformFactor(),
-                Experiment.clock(totalSeconds)));
+                + "compared at equal queries. Fine-tuning data: %s, %d shots per class (drawn with seed %d, the same "
+                + "rows for every run), %d test rows; batch %d, adam, %d queries per point; seeds %d..%d (they change "
+                + "the batch order and the noise). Every forward method spends exactly N = epochs x steps per epoch "
+                + "x batch x queries per point; lr/uniform also trains on to %d N for the saving to the allocator's "
+                + "own accuracy. Total wall time %s.%n%n", plan.common().get("dataset"), plan.shots(),
+                plan.firstSeed(), plan.testLimit(), plan.batchSize(), plan.queriesPerPoint(), plan.firstSeed(),
+                plan.firstSeed() + plan.seeds() - 1, plan.uniformFactor(), Experiment.clock(totalSeconds)));
         b.append("## Pretrained models\n\n| model | dataset | epochs | rows | test accuracy | training s | cache |\n"
                 + "|---|---|---|---|---|---|---|\n");
-        results.pretrained().forEach((m, p) -> b.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.1f "
-                        + "| %s (%s) |%n", m, p.settings().dataset(), p.settings().epochs(), p.settings().trainLimit() == 0
-                        ? "all" : Integer.toString(p.settings().trainLimit()), p.testAccuracy(), p.seconds(),
-                p.file().getParent().getFileName(), p.reused() ? "reused" : "trained now")));
+        results.pretrained().forEach((m, p) -> {
+            Pretraining.Settings ps = p.settings();
+            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.1f | %s (%s) |%n", m, ps.dataset(),
+                    ps.epochs(), ps.trainLimit() == 0 ? "all" : Integer.toString(ps.trainLimit()), p.testAccuracy(),
+                    p.seconds(), p.file().getParent().getFileName(), p.reused() ? "reused" : "trained now"));
+        });
         for (String m : results.main().keySet()) {
             Plan.ModelPlan mp = plan.perModel().get(m);
             b.append(String.format(Locale.ROOT, "%n# %s%n%nFine-tuned tensors: `trainable=%s`; learning rate %s "
-                            + "(forward methods and the backprop ceiling); %d epochs; lr sigma %s. Backprop rows: exact "
-                            + "gradients of the same tensors (ceiling) and a linear probe, `trainable=head` at learning rate "
-                            + "%s (floor), same epochs and batch order; their cost is rows passed forward and backward, "
-                            + "not queries.%n%n| method | seeds | test accuracy at N (mean ± std) | smoothed at N "
-                            + "(mean ± std) | training queries | backprop rows | wall s per run |%n"
-                            + "|---|---|---|---|---|---|---|%n", m, mp.trainable(), mp.learningRate(), mp.epochs(),
-                    mp.sigma() == null ? "default (1e-2)" : mp.sigma().toString(), plan.headLearningRate()));
+                    + "(forward methods and the backprop ceiling); %d epochs; lr sigma %s. Backprop rows: exact "
+                    + "gradients of the same tensors (ceiling) and a linear probe, `trainable=head` at learning rate "
+                    + "%s (floor), same epochs and batch order; their cost is rows passed forward and backward, not "
+                    + "queries.%n%n| method | seeds | test accuracy at N (mean ± std) | smoothed at N (mean ± std) "
+                    + "| training queries | backprop rows | wall s per run |%n|---|---|---|---|---|---|---|%n", m,
+                    mp.trainable(), mp.learningRate(), mp.epochs(), mp.sigma() == null ? "default (1e-2)"
+                            : mp.sigma().toString(), plan.headLearningRate()));
             for (MethodRow r : tables.get(m)) {
+                String smoothed = Double.isNaN(r.smoothed()) ? "— (scored once, after the last epoch)"
+                        : String.format(Locale.ROOT, "%.2f%% ± %.2f", 100 * r.smoothed(), 100 * r.smoothedStd());
                 b.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %s | %s | %s | %.1f |%n",
-                        r.method(), r.seeds(), 100 * r.accuracy(), 100 * r.accuracyStd(), Double.isNaN(r.smoothed())
-                                ? "— (scored once, after the last epoch)" : String.format(Locale.ROOT, "%.2f%% ± %.2f",
-                                100 * r.smoothed(), 100 * r.smoothedStd()), r.queries() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.queries()),
+                        r.method(), r.seeds(), 100 * r.accuracy(), 100 * r.accuracyStd(), smoothed,
+                        r.queries() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.queries()),
                         r.rows() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.rows()), r.wallSeconds()));
             }
             b.append(String.format(Locale.ROOT, "%n### %s: lr allocators (the `compare` report)%n%n", m));
@@ -213,9 +215,10 @@ final class Summary {
      */
     static void plot(List<Experiment.MethodRun> runs, Path file, String model, Plan plan) {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(1000).height(650).title("forward4j finetune: " + model + ", "
-                        + plan.shots() + "-shot " + plan.common().get("dataset") + ", test accuracy vs training queries")
-                .xAxisTitle("training queries").yAxisTitle("test accuracy (mean over seeds)").build();
+        String title = "forward4j finetune: " + model + ", " + plan.shots() + "-shot " + plan.common().get("dataset")
+                + ", test accuracy vs training queries";
+        XYChart chart = new XYChartBuilder().width(1000).height(650).title(title).xAxisTitle("training queries")
+                .yAxisTitle("test accuracy (mean over seeds)").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
         double maxQ = 1;
         double lo = 1;
