@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.forward4j.cli.compare.CompareCommand;
+import org.forward4j.cli.finetune.FinetuneCommand;
 import org.forward4j.core.Forward4j;
 import org.forward4j.plugin.Forward4jException;
 import org.forward4j.plugin.IncompatibleProviderException;
@@ -32,7 +33,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "forward4j", mixinStandardHelpOptions = true, version = "forward4j 0.1.0-SNAPSHOT",
         description = "Forward learning with optimal query allocation.",
         subcommands = {TrainCommand.class, PretrainCommand.class, EvaluateCommand.class, CompareCommand.class,
-            BenchCommand.class,
+            FinetuneCommand.class, BenchCommand.class,
             PluginsCommand.class},
         exitCodeListHeading = "Exit status:%n",
         exitCodeList = {"0:done", "2:usage, configuration or data error", "3:input/output error (files, disk)",

@@ -25,8 +25,11 @@ import org.forward4j.plugin.InvalidConfigurationException;
  * the same time. The lock is an exclusive file lock on {@code .forward4j.lock}, held until {@link #close()} (the
  * operating system releases it when the process dies, so a killed run never leaves the directory locked); the lock
  * file names its holder, so the second run's message says who has it.
+ *
+ * <p>Public so that commands in sub-packages ({@code finetune}) write their outputs under the same rules; they name
+ * the files that mark their own kind of run.
  */
-final class RunDirectory implements AutoCloseable {
+public final class RunDirectory implements AutoCloseable {
 
     /** The lock file's name. */
     static final String LOCK = ".forward4j.lock";
@@ -36,11 +39,13 @@ final class RunDirectory implements AutoCloseable {
     private final Path dir;
     private final FileChannel channel;
     private final FileLock lock;
+    private final List<String> markers;
 
-    private RunDirectory(Path dir, FileChannel channel, FileLock lock) {
+    private RunDirectory(Path dir, FileChannel channel, FileLock lock, List<String> markers) {
         this.dir = dir;
         this.channel = channel;
         this.lock = lock;
+        this.markers = markers;
     }
 
     /**
@@ -54,6 +59,26 @@ final class RunDirectory implements AutoCloseable {
      * @throws UncheckedIOException if it cannot be created or written (permissions, a read-only file system)
      */
     static RunDirectory open(Path dir, boolean resume, boolean overwrite) {
+        return open(dir, resume, overwrite, RUN_FILES);
+    }
+
+    /**
+     * Prepares an output directory for a run whose outputs are other files than a training run's, so that a second
+     * run of that kind is refused (or replaced with {@code overwrite}) just like a second training run.
+     *
+     * @param dir the directory (created if missing)
+     * @param overwrite true when the user asked to replace a run the directory holds
+     * @param runFiles the names (files or folders) whose presence means the directory holds such a run; they are
+     *     removed on {@code overwrite}
+     * @return the locked directory; close it when the run ends
+     * @throws InvalidConfigurationException if the path is a file, holds another run, or is in use
+     * @throws UncheckedIOException if it cannot be created or written
+     */
+    public static RunDirectory open(Path dir, boolean overwrite, List<String> runFiles) {
+        return open(dir, false, overwrite, List.copyOf(runFiles));
+    }
+
+    private static RunDirectory open(Path dir, boolean resume, boolean overwrite, List<String> runFiles) {
         Path abs = dir.toAbsolutePath().normalize();
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new InvalidConfigurationException("Output path " + abs + " is a file, not a directory; choose a "
@@ -87,7 +112,7 @@ final class RunDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot lock the output directory " + abs + ": " + reason(e), e);
         }
-        RunDirectory run = new RunDirectory(abs, ch, held);
+        RunDirectory run = new RunDirectory(abs, ch, held, runFiles);
         try {
             List<String> present = run.runFiles();
             if (!present.isEmpty() && !resume && !overwrite) {
@@ -113,7 +138,7 @@ final class RunDirectory implements AutoCloseable {
     /** The run files present in the directory. */
     List<String> runFiles() {
         List<String> out = new ArrayList<>();
-        for (String f : RUN_FILES) {
+        for (String f : markers) {
             if (Files.exists(dir.resolve(f))) {
                 out.add(f);
             }
@@ -122,7 +147,7 @@ final class RunDirectory implements AutoCloseable {
     }
 
     private void removeRunFiles() throws IOException {
-        for (String f : RUN_FILES) {
+        for (String f : markers) {
             Path p = dir.resolve(f);
             if (Files.isDirectory(p)) {
                 try (var files = Files.newDirectoryStream(p)) {
@@ -173,9 +198,9 @@ final class RunDirectory implements AutoCloseable {
     /**
      * The directory.
      *
-     * @return its absolute path
+     * @return its absolute path (where the run's files go)
      */
-    Path path() {
+    public Path path() {
         return dir;
     }
 

@@ -174,7 +174,7 @@ public final class CompareCommand implements Callable<Integer> {
      * @param allocators the allocators compared
      * @return a markdown paragraph, empty when {@code optimal} is not among them
      */
-    static String allocatorNote(List<String> allocators) {
+    public static String allocatorNote(List<String> allocators) {
         if (!allocators.contains("optimal")) {
             return "";
         }
