@@ -1,17 +1,16 @@
 package org.forward4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.forward4j.cli.InProcessCli.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.forward4j.cli.InProcessCli.Call;
 import org.forward4j.core.model.Mlp;
 import org.forward4j.core.model.Model;
 import org.forward4j.core.model.ModelFile;
@@ -28,27 +27,6 @@ class EvaluateCommandTest {
     static Path run;
 
     private static JsonNode result;
-
-    /** Output (stdout then stderr) and exit status of one in-process CLI call. */
-    private record Call(int status, String out, String err) {
-    }
-
-    private static Call cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int status;
-        try {
-            status = Forward4jCli.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Call(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     /** One epoch of the lr estimator on 512 training rows, tested on the first 200 test rows. */
     @BeforeAll
