@@ -356,9 +356,14 @@ public final class BenchCommand implements Callable<Integer> {
                 u.peakNativeBytes()};
     }
 
-    /** A full collection, then {@value #PLAIN_PASSES} timed plain passes: {wall seconds, cpu seconds} each. */
+    /**
+     * A full collection, one untimed pass (the collection leaves caches cold and the worker threads parked; a pass
+     * right after it measured up to 1.6x slower with two threads than passes in a loop, as JMH and the JAX peer time
+     * them), then {@value #PLAIN_PASSES} timed plain passes: {wall seconds, cpu seconds} each.
+     */
     private static List<double[]> timedPlain(Runnable plain) {
         MemoryProbe.collect();
+        plain.run();
         List<double[]> out = new ArrayList<>();
         for (int i = 0; i < PLAIN_PASSES; i++) {
             Map<Long, Long> cpu = CpuTime.snapshot();
