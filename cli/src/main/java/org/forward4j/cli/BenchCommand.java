@@ -239,15 +239,33 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** One MLP row ({@link #timeRow}). */
+    private BenchRow measure(QueryThroughput qt, MemoryProbe probe, EstimatorVariant v, int draws) {
+        EstimatorRun run = qt.estimator(v, draws);
+        PlainForward plain = qt.plainForward(run.queriesPerStep());
+        return timeRow(qt.shape(), v, draws, run.queriesPerStep(), run::step, plain::run, probe, "  %-18s %-28s");
+    }
+
+    /**
+     * One layer-graph row ({@link #timeRow}). The plain pass is of the whole model, so a selection whose frozen
+     * prefix is reused per data row can exceed 1 of plain.
+     */
+    private BenchRow measureGraph(GraphThroughput gt, MemoryProbe probe, EstimatorVariant v, int draws) {
+        GraphThroughput.Steps run = gt.estimator(v, draws);
+        Runnable plain = gt.plainForward(run.queriesPerStep());
+        return timeRow(gt.shape(), v, draws, run.queriesPerStep(), run::step, plain, probe, "  %-22s %-10s");
+    }
+
     /**
      * One row: warm-up, then steps alternating with plain passes until {@code steps} are timed or the row has run
      * for {@code maxSeconds}. A full collection precedes every timed step (inside the memory probe) and every group
      * of {@value #PLAIN_PASSES} plain passes that follows it, so neither pays for the other's garbage; the plain
      * pass is repeated because it is short and its median then resists the odd pass slowed by other jobs.
+     *
+     * @param label the console format of the shape and estimator columns
      */
-    private BenchRow measure(QueryThroughput qt, MemoryProbe probe, EstimatorVariant v, int draws) {
-        EstimatorRun run = qt.estimator(v, draws);
-        PlainForward plain = qt.plainForward(run.queriesPerStep());
+    private BenchRow timeRow(String shape, EstimatorVariant v, int draws, long queriesPerStep, Runnable step,
+                             Runnable plain, MemoryProbe probe, String label) {
         plain.run();
         long start = System.nanoTime();
         List<double[]> samples = new ArrayList<>();
@@ -255,18 +273,18 @@ public final class BenchCommand implements Callable<Integer> {
         boolean single = false;
         // warm-up: up to `warmup` steps, fewer once warming has taken half the row's time limit
         for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
-            double[] s = timedStep(run::step, probe);
+            double[] s = timedStep(step, probe);
             // a step too long to repeat within the limit is the row's only sample
             single = s[0] > maxSeconds;
-            List<double[]> p = timedPlain(plain::run);
+            List<double[]> p = timedPlain(plain);
             if (single) {
                 samples.add(s);
                 plains.addAll(p);
             }
         }
         while (!single && samples.size() < steps) {
-            samples.add(timedStep(run::step, probe));
-            plains.addAll(timedPlain(plain::run));
+            samples.add(timedStep(step, probe));
+            plains.addAll(timedPlain(plain));
             if (seconds(start) > maxSeconds) {
                 break;
             }
@@ -281,62 +299,12 @@ public final class BenchCommand implements Callable<Integer> {
             peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
         }
         // one more, untimed step for the live heap, unless steps are too long to repeat
-        long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(run::step);
-        BenchRow row = new BenchRow(qt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes, column(plains, 0),
+        long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(step);
+        BenchRow row = new BenchRow(shape, v.spec(), draws, queriesPerStep, stepTimes, column(plains, 0),
                 column(samples, 1), column(plains, 1), warmup > 0 && !single,
                 allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative, live,
                 MachineInfo.loadAverage().split(" ")[0]);
-        System.err.printf(Locale.ROOT, "  %-18s %-28s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
-                        + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
-                row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
-                row.fractionOfPlainCpu(), row.load());
-        return row;
-    }
-
-    /**
-     * One layer-graph row, timed as {@link #measure} times an MLP's: warm-up, then steps alternating with plain
-     * passes of the same rows until {@code steps} are timed or {@code maxSeconds} have passed. The plain pass is of
-     * the whole model, so a selection whose frozen prefix is reused per data row can exceed 1 of plain.
-     */
-    private BenchRow measureGraph(GraphThroughput gt, MemoryProbe probe, EstimatorVariant v, int draws) {
-        GraphThroughput.Steps run = gt.estimator(v, draws);
-        Runnable plain = gt.plainForward(run.queriesPerStep());
-        plain.run();
-        long start = System.nanoTime();
-        List<double[]> samples = new ArrayList<>();
-        List<double[]> plains = new ArrayList<>();
-        boolean single = false;
-        for (int w = 0; w < warmup && !single && (w == 0 || seconds(start) < maxSeconds / 2); w++) {
-            double[] s = timedStep(run::step, probe);
-            single = s[0] > maxSeconds;
-            List<double[]> p = timedPlain(plain::run);
-            if (single) {
-                samples.add(s);
-                plains.addAll(p);
-            }
-        }
-        while (!single && samples.size() < steps) {
-            samples.add(timedStep(run::step, probe));
-            plains.addAll(timedPlain(plain::run));
-            if (seconds(start) > maxSeconds) {
-                break;
-            }
-        }
-        double[] stepTimes = column(samples, 0);
-        long allocated = 0;
-        long peakHeap = 0;
-        long peakNative = 0;
-        for (double[] s : samples) {
-            allocated = allocated < 0 || s[2] < 0 ? -1 : allocated + (long) s[2];
-            peakHeap = Math.max(peakHeap, (long) s[3]);
-            peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
-        }
-        long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(run::step);
-        BenchRow row = new BenchRow(gt.shape(), v.spec(), draws, run.queriesPerStep(), stepTimes, column(plains, 0),
-                column(samples, 1), column(plains, 1), warmup > 0 && !single,
-                allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative, live,
-                MachineInfo.loadAverage().split(" ")[0]);
-        System.err.printf(Locale.ROOT, "  %-22s %-10s draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
+        System.err.printf(Locale.ROOT, label + " draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
                         + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
                 row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
                 row.fractionOfPlainCpu(), row.load());
