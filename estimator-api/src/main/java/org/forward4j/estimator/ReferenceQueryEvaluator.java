@@ -170,13 +170,13 @@ public final class ReferenceQueryEvaluator implements QueryEvaluator {
                 double[] e = new double[n];
                 for (int r = 0; r < n; r++) {
                     float[][] eps = graphNoise(graph, plan, r);
-                    for (float[] site : eps) {
+                    for (GraphObjective.Site site : graph.sites()) {
                         double s = 0;
-                        for (float v : site) {
+                        for (float v : eps[site.index()]) {
                             double u = v / plan.sigma();
                             s += u * u;
                         }
-                        e[r] += s - site.length;
+                        e[r] += s - site.noisy();
                     }
                 }
                 return e;
@@ -189,10 +189,11 @@ public final class ReferenceQueryEvaluator implements QueryEvaluator {
         float[][] noise = new float[graph.sites().size()][];
         float scale = plan.negate()[r] ? -plan.sigma() : plan.sigma();
         for (GraphObjective.Site site : graph.sites()) {
-            int size = site.out().size();
-            float[] e = new float[size];
-            plan.stream(r, site.index()).fill(NoiseStream.Distribution.GAUSSIAN, e, 0, size, 0);
-            for (int i = 0; i < size; i++) {
+            // only the values that can reach the loss get noise; the rest of the output stays as it is
+            int noisy = site.noisy();
+            float[] e = new float[site.out().size()];
+            plan.stream(r, site.index()).fill(NoiseStream.Distribution.GAUSSIAN, e, 0, noisy, 0);
+            for (int i = 0; i < noisy; i++) {
                 e[i] *= scale;
             }
             noise[site.index()] = e;

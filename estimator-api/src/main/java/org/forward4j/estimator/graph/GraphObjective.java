@@ -17,7 +17,8 @@ import org.forward4j.plugin.InvalidDataException;
  *
  * <p>Noise sites (for activation-noise estimators, docs/method.md §8): every linear layer (attention projections
  * included), convolution, patch embedding or layer norm with at least one trainable tensor, numbered in graph order;
- * site {@code s} is tensor {@code s} of an {@link org.forward4j.estimator.ActivationPlan}'s noise streams. The
+ * site {@code s} is tensor {@code s} of an {@link org.forward4j.estimator.ActivationPlan}'s noise streams, of
+ * which the first {@link Site#noisy()} values are used (the rest of the output cannot reach the loss). The
  * frozen prefix, the leading blocks without a trainable tensor, is the same for every query of a data point, so
  * backends compute it once per point and step.
  */
@@ -33,6 +34,8 @@ public final class GraphObjective implements Objective {
     private final List<Site> sites;
     private final Map<String, Integer> siteByLayer;
     private final int frozenPrefix;
+    /** Live leading tokens of each site-capable layer's output ({@link LiveTokens}). */
+    private final Map<String, Integer> liveTokens;
     /** Told the number of rows of every {@link #losses} call, or null. */
     private final java.util.function.IntConsumer lossRows;
 
@@ -44,9 +47,12 @@ public final class GraphObjective implements Objective {
      *     {@link Layer.LayerNorm}
      * @param block the block it is in
      * @param in its input shape
-     * @param out its output shape (the noise has {@code out.size()} values)
+     * @param out its output shape (the noise stream covers {@code out.size()} values)
+     * @param noisy how many leading output values can change the loss and get noise: {@code out.size()}, except
+     *     for token outputs after the last attention, where only the class token's values reach the pooled head
+     *     (the rest stay 0: noise there would only add variance)
      */
-    public record Site(int index, Layer layer, int block, Shape in, Shape out) {
+    public record Site(int index, Layer layer, int block, Shape in, Shape out, int noisy) {
 
         /**
          * The layer's name.
@@ -90,6 +96,7 @@ public final class GraphObjective implements Objective {
         this.frozenPrefix = prefix;
         List<Site> found = new ArrayList<>();
         Map<String, Integer> index = new HashMap<>();
+        this.liveTokens = LiveTokens.of(graph);
         List<Shape> shapes = graph.blockShapes();
         for (int b = 0; b < graph.blocks().size(); b++) {
             Shape s = shapes.get(b);
@@ -133,8 +140,13 @@ public final class GraphObjective implements Objective {
             any |= isTrainable(p.name());
         }
         if (any) {
+            Shape out = l.output(in);
+            int noisy = out.size();
+            if (out.rank() == 2) {
+                noisy = Math.min(liveTokens.getOrDefault(name, LiveTokens.ALL), out.dim(0)) * out.last();
+            }
             index.put(name, found.size());
-            found.add(new Site(found.size(), l, block, in, l.output(in)));
+            found.add(new Site(found.size(), l, block, in, out, noisy));
         }
     }
 
@@ -299,6 +311,20 @@ public final class GraphObjective implements Objective {
      */
     public int siteIndex(String layer) {
         return siteByLayer.getOrDefault(layer, -1);
+    }
+
+    /**
+     * How many leading tokens of a layer's output can change the loss ({@link LiveTokens}): with class-token
+     * pooling, only the class token after the last attention. A backend may compute only those tokens there (and
+     * the last attention's queries only for them); the loss is the same.
+     *
+     * @param layer a linear, layer-norm, patch-embedding or convolution layer's name (an attention projection's for
+     *     attention)
+     * @param tokens the tokens of the layer's output
+     * @return the live leading tokens, at most {@code tokens}
+     */
+    public int liveTokens(String layer, int tokens) {
+        return Math.min(liveTokens.getOrDefault(layer, LiveTokens.ALL), tokens);
     }
 
     /**

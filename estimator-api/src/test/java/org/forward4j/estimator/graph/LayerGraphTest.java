@@ -94,6 +94,54 @@ class LayerGraphTest {
         assertThatThrownBy(() -> Trainable.select("names:nothing", g)).hasMessageContaining("matches no tensor");
     }
 
+    /**
+     * Noise goes only where it can change the loss: after the last attention of a class-pooled transformer only the
+     * class token reaches the head, so the query and output projections, the MLP and the layer norms after it are
+     * noisy at token 0 alone; keys and values feed every token's mixture and stay noisy everywhere, and so does
+     * everything before the last attention. A mean-pooled graph keeps every token.
+     */
+    @Test
+    void siteNoiseCoversOnlyTheTokensThatReachTheLoss() {
+        java.util.function.Function<Layer.TokenPool.Kind, LayerGraph> vit = pool -> new LayerGraph(
+                Shape.image(1, 4, 4), List.of(
+                new Block("embed", List.of(new Layer.PatchEmbed("embed", 1, 2, 4), new Layer.ClassToken("cls", 4),
+                        new Layer.PositionEmbed("pos", 5, 4))),
+                block("b0"), block("b1"),
+                new Block("norm", List.of(new Layer.LayerNorm("norm", 4), new Layer.TokenPool(pool))),
+                new Block("head", List.of(new Layer.Linear("head", 4, 3)))), 3);
+        LayerGraph g = vit.apply(Layer.TokenPool.Kind.CLASS);
+        GraphObjective o = GraphObjective.of(g, gaussian(g.parameterCount(), 4, 0.3f),
+                Trainable.select("all", g), gaussian(2 * 16, 5, 1f), new int[] {0, 1});
+        java.util.Map<String, Integer> noisy = new java.util.LinkedHashMap<>();
+        for (GraphObjective.Site site : o.sites()) {
+            noisy.put(site.name(), site.noisy());
+            assertThat(site.noisy()).as(site.name()).isLessThanOrEqualTo(site.out().size());
+        }
+        // 5 tokens: 4 patches and the class token; width 4, MLP width 8
+        assertThat(noisy).containsExactly(java.util.Map.entry("embed", 16),
+                java.util.Map.entry("b0.ln1", 20), java.util.Map.entry("b0.attn.q", 20),
+                java.util.Map.entry("b0.attn.k", 20), java.util.Map.entry("b0.attn.v", 20),
+                java.util.Map.entry("b0.attn.o", 20), java.util.Map.entry("b0.ln2", 20),
+                java.util.Map.entry("b0.mlp1", 40), java.util.Map.entry("b0.mlp2", 20),
+                java.util.Map.entry("b1.ln1", 20), java.util.Map.entry("b1.attn.q", 4),
+                java.util.Map.entry("b1.attn.k", 20), java.util.Map.entry("b1.attn.v", 20),
+                java.util.Map.entry("b1.attn.o", 4), java.util.Map.entry("b1.ln2", 4),
+                java.util.Map.entry("b1.mlp1", 8), java.util.Map.entry("b1.mlp2", 4),
+                java.util.Map.entry("norm", 4), java.util.Map.entry("head", 3));
+        LayerGraph mean = vit.apply(Layer.TokenPool.Kind.MEAN);
+        GraphObjective m = GraphObjective.of(mean, gaussian(mean.parameterCount(), 4, 0.3f),
+                Trainable.select("all", mean), gaussian(2 * 16, 5, 1f), new int[] {0, 1});
+        assertThat(m.sites()).allSatisfy(site -> assertThat(site.noisy()).as(site.name())
+                .isEqualTo(site.out().size()));
+    }
+
+    private static Block block(String b) {
+        return new Block(b, List.of(
+                new Layer.Residual(List.of(new Layer.LayerNorm(b + ".ln1", 4), new Layer.Attention(b + ".attn", 4, 2))),
+                new Layer.Residual(List.of(new Layer.LayerNorm(b + ".ln2", 4), new Layer.Linear(b + ".mlp1", 4, 8),
+                        new Layer.Act(Layer.Act.Fn.GELU), new Layer.Linear(b + ".mlp2", 8, 4)))));
+    }
+
     @Test
     void theReferenceAttentionMatchesAHandComputation() {
         // one head, two tokens of width 2, identity projections: softmax(QK^T / sqrt 2) V

@@ -359,7 +359,7 @@ final class LrEstimationStep implements EstimationStep {
     /**
      * The coordinates whose inputs are known, for the per-draw variance: on an MLP the first layer's weights (its
      * input is the point's own features, whose norm differs between points) and every layer's biases; on a layer
-     * graph, every noise site's output values (the sites' inputs are hidden activations).
+     * graph, every noise site's noisy output values (the sites' inputs are hidden activations).
      */
     private double coordinates(int row) {
         if (objective instanceof NetworkObjective net) {
@@ -379,7 +379,7 @@ final class LrEstimationStep implements EstimationStep {
         }
         double sites = 0;
         for (GraphObjective.Site s : ((GraphObjective) objective).sites()) {
-            sites += s.out().size();
+            sites += s.noisy();
         }
         return sites;
     }
