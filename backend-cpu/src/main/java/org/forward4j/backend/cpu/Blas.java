@@ -82,4 +82,127 @@ final class Blas {
     static FloatPointer cursor(FloatPointer of) {
         return new FloatPointer(of).position(0);
     }
+
+    /**
+     * {@code C[m x n] = A[m x k] B[k x n]}, all row-major: a convolution's kernel matrix times its patch columns.
+     *
+     * @param m rows of A and C
+     * @param n columns of B and C
+     * @param k columns of A, rows of B
+     * @param a A
+     * @param b B
+     * @param c C, overwritten
+     */
+    static void gemmNN(int m, int n, int k, FloatPointer a, FloatPointer b, FloatPointer c) {
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                openblas_nolapack.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
+    }
+
+    /**
+     * The GEMMs of the layer-graph evaluator on Java arrays: operands copied into this thread's native buffers
+     * (grown on demand, kept for the thread's next call), one {@code cblas_sgemm}, the product copied out. Against
+     * {@code Nd4j.gemm} this saves, per product, the allocation of three ND4J arrays, their Java objects and the op
+     * dispatch, which on the ViT's 32-wide products cost about as much as the arithmetic.
+     */
+    static final class Arrays {
+
+        private static final ThreadLocal<FloatPointer[]> SCRATCH = ThreadLocal.withInitial(() -> new FloatPointer[3]);
+
+        private Arrays() {
+        }
+
+        /** This thread's buffer {@code i}, at least {@code n} floats. */
+        private static FloatPointer buffer(int i, long n) {
+            FloatPointer[] b = SCRATCH.get();
+            if (b[i] == null || b[i].capacity() < n) {
+                if (b[i] != null) {
+                    b[i].close();
+                }
+                b[i] = new FloatPointer(Math.max(n, 4096));
+            }
+            return b[i];
+        }
+
+        private static FloatPointer load(int i, float[] x, int n) {
+            FloatPointer p = buffer(i, n);
+            p.position(0).put(x, 0, n);
+            return p.position(0);
+        }
+
+        private static float[] result(FloatPointer c, int n) {
+            float[] out = new float[n];
+            c.position(0).get(out, 0, n);
+            return out;
+        }
+
+        /**
+         * {@code x[m x k] W[n x k]^T}: the forward of a linear map whose weights are native.
+         *
+         * @param x the rows
+         * @param m rows
+         * @param k input width
+         * @param w the weights {@code [n, k]}
+         * @param n output width
+         * @return {@code [m, n]}
+         */
+        static float[] forward(float[] x, int m, int k, FloatPointer w, int n) {
+            FloatPointer a = load(0, x, m * k);
+            FloatPointer c = buffer(2, (long) m * n);
+            Blas.gemmNT(m, n, k, a, w, c);
+            return result(c, m * n);
+        }
+
+        /**
+         * {@code W[m x k] B[k x n]} with native weights: a convolution's output channels over its patch columns.
+         *
+         * @param w the kernel matrix {@code [m, k]}
+         * @param b the patch columns
+         * @param m output channels
+         * @param n columns
+         * @param k kernel size times input channels
+         * @return {@code [m, n]}
+         */
+        static float[] kernelTimes(FloatPointer w, float[] b, int m, int n, int k) {
+            FloatPointer bp = load(1, b, k * n);
+            FloatPointer c = buffer(2, (long) m * n);
+            Blas.gemmNN(m, n, k, w, bp, c);
+            return result(c, m * n);
+        }
+
+        /**
+         * {@code A[k x m]^T B[k x n]}: a weight gradient from per-row output terms and inputs.
+         *
+         * @param a the terms {@code [k, m]}
+         * @param b the inputs {@code [k, n]}
+         * @param m output width
+         * @param n input width
+         * @param k rows
+         * @return {@code [m, n]}
+         */
+        static float[] gemmTN(float[] a, float[] b, int m, int n, int k) {
+            FloatPointer ap = load(0, a, k * m);
+            FloatPointer bp = load(1, b, k * n);
+            FloatPointer c = buffer(2, (long) m * n);
+            Blas.gemmTN(m, n, k, ap, bp, c);
+            return result(c, m * n);
+        }
+
+        /**
+         * {@code A[m x k] B[n x k]^T}: a convolution's weight gradient from per-channel terms and patch columns.
+         *
+         * @param a the terms {@code [m, k]}
+         * @param b the patches {@code [n, k]}
+         * @param m output channels
+         * @param n kernel size times input channels
+         * @param k columns
+         * @return {@code [m, n]}
+         */
+        static float[] gemmNT(float[] a, float[] b, int m, int n, int k) {
+            FloatPointer ap = load(0, a, m * k);
+            FloatPointer bp = load(1, b, n * k);
+            FloatPointer c = buffer(2, (long) m * n);
+            Blas.gemmNT(m, n, k, ap, bp, c);
+            return result(c, m * n);
+        }
+    }
 }

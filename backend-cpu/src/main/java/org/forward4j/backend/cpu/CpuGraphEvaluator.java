@@ -23,17 +23,18 @@ import org.forward4j.estimator.graph.LayerGraph;
 import org.forward4j.estimator.graph.ParameterSpec;
 import org.forward4j.estimator.graph.Shape;
 import org.forward4j.noise.NoiseStream;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * Evaluates plans of a {@link GraphObjective} batched over rows (docs/method.md §6, §8): every layer kind of a
  * {@link LayerGraph} runs on a chunk of rows at once. Linear layers (attention projections included), convolutions
- * (as im2col patches times the kernel matrix) and patch embeddings are ND4J GEMMs over all the chunk's tokens or
- * pixels; the gathers, pooling, layer norm, attention core and activations run as plain loops over the chunk's
- * flat arrays ({@link GraphKernels}), which measured faster than ND4J's small per-dimension ops on these shapes.
- * Activations are Java arrays between layers; ND4J arrays live only for one product and are freed at once, so
- * native memory does not wait for the garbage collector.
+ * (as im2col patches times the kernel matrix) and patch embeddings are OpenBLAS GEMMs over all the chunk's tokens
+ * or pixels ({@link Blas.Arrays}: operands copied into per-thread native buffers, no ND4J array per product); the
+ * gathers, pooling, layer norm, attention core and activations run as loops over the chunk's flat arrays
+ * ({@link GraphKernels}, in Vector API lanes where {@link VectorKernels} has them), which measured faster than
+ * ND4J's small per-dimension ops on these shapes. Activations are Java arrays between layers; weights live in
+ * native memory per parameter set. After the last attention of a class-pooled graph only the class token is
+ * computed ({@link GraphObjective#liveTokens}).
  *
  * <p><b>Weight plans</b> ({@code spsa}, {@code rge}): θ is the trainable tensors only; each run of queries on one
  * direction is one task that generates the direction once over θ's length, writes {@code theta + scale * z} into
@@ -160,15 +161,13 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
     // parameters
 
     /**
-     * The parameter tensors of a range of blocks: weight matrices as ND4J arrays ({@code [rows, rest]}, the GEMM
-     * operand), every other tensor as a Java array.
+     * The parameter tensors of a range of blocks: weight matrices in native memory ({@code [rows, rest]} row-major,
+     * the GEMM operand, read by any thread and never repositioned), every other tensor as a Java array.
      */
     private final class Params {
         private final int fromBlock;
         private final int toBlock;
-        private final INDArray[] matrices = new INDArray[tensors.size()];
-        /** Biases as ND4J arrays too: {@code [1, out]} rows for linear maps, {@code [out, 1]} for convolutions. */
-        private final INDArray[] vectors = new INDArray[tensors.size()];
+        private final FloatPointer[] matrices = new FloatPointer[tensors.size()];
         private final float[][] values = new float[tensors.size()][];
 
         Params(float[] full, int fromBlock, int toBlock) {
@@ -180,14 +179,10 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                     continue;
                 }
                 if (tensor.spec().role() == ParameterSpec.Role.WEIGHT) {
-                    int rows = tensor.spec().shape()[0];
-                    matrices[t] = Nd4jArrays.fromRange(full, tensor.offset(), tensor.size(), rows,
-                            tensor.size() / rows);
+                    matrices[t] = new FloatPointer(tensor.size());
+                    matrices[t].put(full, tensor.offset(), tensor.size());
                 } else {
                     values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
-                    if (tensor.spec().role() == ParameterSpec.Role.BIAS) {
-                        vectors[t] = Nd4jArrays.fromFloats(values[t], 1, values[t].length);
-                    }
                 }
             }
         }
@@ -204,18 +199,15 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                     continue;
                 }
                 if (matrices[t] != null) {
-                    Nd4jArrays.copyInto(theta, thetaOffset[t], matrices[t]);
+                    matrices[t].put(theta, thetaOffset[t], (int) matrices[t].capacity());
                 } else {
                     System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
-                    if (vectors[t] != null) {
-                        Nd4jArrays.copyInto(theta, thetaOffset[t], vectors[t]);
-                    }
                 }
             }
             return this;
         }
 
-        INDArray matrix(String tensor) {
+        FloatPointer matrix(String tensor) {
             return matrices[tensorIndex.get(tensor)];
         }
 
@@ -223,20 +215,12 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             return values[tensorIndex.get(tensor)];
         }
 
-        /** A bias as a {@code [1, out]} row. */
-        INDArray row(String tensor) {
-            return vectors[tensorIndex.get(tensor)];
-        }
-
-        /** A bias as an {@code [out, 1]} column (a view of the row). */
-        INDArray column(String tensor) {
-            INDArray r = row(tensor);
-            return r.reshape(r.length(), 1);
-        }
-
         void release() {
-            Nd4jArrays.release(matrices);
-            Nd4jArrays.release(vectors);
+            for (FloatPointer m : matrices) {
+                if (m != null) {
+                    m.close();
+                }
+            }
         }
     }
 
@@ -313,16 +297,24 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
     /** The values entering the first block after the prefix for some data rows, row after row. */
     private float[] startRows(int[] rows, Map<Integer, float[]> prefixRows) {
-        float[] out = new float[rows.length * startSize];
-        for (int k = 0; k < rows.length; k++) {
-            if (prefix == 0) {
+        if (prefix == 0) {
+            float[] out = new float[rows.length * startSize];
+            for (int k = 0; k < rows.length; k++) {
                 System.arraycopy(objective.features(), rows[k] * inputSize, out, k * startSize, startSize);
-            } else {
-                float[] v = prefixRows != null ? prefixRows.get(rows[k]) : prefixRow(rows[k]);
-                System.arraycopy(v, 0, out, k * startSize, startSize);
             }
+            return out;
         }
-        return out;
+        // a prefix that ends after the last attention of a class-pooled graph keeps only the class token: its rows
+        // are shorter than the block shape says
+        float[] out = null;
+        for (int k = 0; k < rows.length; k++) {
+            float[] v = prefixRows != null ? prefixRows.get(rows[k]) : prefixRow(rows[k]);
+            if (out == null) {
+                out = new float[rows.length * v.length];
+            }
+            System.arraycopy(v, 0, out, k * v.length, v.length);
+        }
+        return out == null ? new float[0] : out;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -424,7 +416,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                     } else {
                         if (z == null) {
                             z = new float[d];
-                            plan.stream(wq.direction()).fill(plan.distribution(), z, 0, d, 0);
+                            FastNoise.fill(plan.stream(wq.direction()), plan.distribution(), z, 0, d, 0);
                         }
                         float s = wq.scale();
                         for (int k = 0; k < d; k++) {
@@ -735,7 +727,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
         private Act layer(Layer l, Act a, Shape s) {
             if (l instanceof Layer.Linear lin) {
-                return linear(lin, a, s);
+                return linear(lin, a);
             } else if (l instanceof Layer.Conv2d c) {
                 return conv(c, a, s);
             } else if (l instanceof Layer.Pool2d pool) {
@@ -764,7 +756,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             } else if (l instanceof Layer.Attention at) {
                 return attention(at, a, s);
             } else if (l instanceof Layer.TokenPool tp) {
-                return new Act(GraphKernels.tokenPool(a.x, a.rows, s.dim(0), s.dim(1),
+                return new Act(GraphKernels.tokenPool(a.x, a.rows, a.x.length / (a.rows * s.dim(1)), s.dim(1),
                         tp.kind() == Layer.TokenPool.Kind.CLASS), a.rows, a.perQuery);
             } else {
                 return residual((Layer.Residual) l, a, s);
@@ -787,27 +779,29 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             float[] out = a.perQuery ? y : expand(y, size);
             float[] e = new float[queries * size];
             float sigma = plan.sigma();
+            // the leading values that can reach the loss; the others get no noise (GraphObjective.Site#noisy)
+            int noisy = Math.min(objective.sites().get(s).noisy(), size);
             for (int r = 0; r < queries; r++) {
                 // sigma * sign * eps, exactly the reference's noise (docs/method.md §5)
-                plan.stream(from + r, s).fill(NoiseStream.Distribution.GAUSSIAN, e, r * size, size, 0);
+                FastNoise.fill(plan.stream(from + r, s), NoiseStream.Distribution.GAUSSIAN, e, r * size, noisy, 0);
                 float scale = plan.negate()[from + r] ? -sigma : sigma;
                 double sq = 0;
-                for (int i = r * size, end = i + size; i < end; i++) {
+                for (int i = r * size, end = i + noisy; i < end; i++) {
                     float z = e[i];
                     sq += (double) z * z;
                     e[i] = scale * z;
                     out[i] += e[i];
                 }
-                energy[r] += sq - size;
+                energy[r] += sq - noisy;
             }
             noise[s] = e;
             return new Act(out, queries, true);
         }
 
-        private Act linear(Layer.Linear lin, Act a, Shape s) {
-            int tokens = s.rank() == 1 ? 1 : s.dim(0);
-            float[] y = affine(a.x, a.rows * tokens, lin.in(), p.matrix(lin.name() + ".weight"),
-                    p.row(lin.name() + ".bias"));
+        private Act linear(Layer.Linear lin, Act a) {
+            // every token present (after the last attention of a class-pooled graph, only the live ones)
+            float[] y = affine(a.x, a.x.length / lin.in(), lin.in(), p.matrix(lin.name() + ".weight"),
+                    p.values(lin.name() + ".bias"));
             return site(lin.name(), a, a.x, y);
         }
 
@@ -815,7 +809,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             float[] patches = GraphKernels.patches(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pe.patch());
             int in = pe.channels() * pe.patch() * pe.patch();
             float[] y = affine(patches, patches.length / in, in, p.matrix(pe.name() + ".weight"),
-                    p.row(pe.name() + ".bias"));
+                    p.values(pe.name() + ".bias"));
             return site(pe.name(), a, patches, y);
         }
 
@@ -827,11 +821,15 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                     c.padding(), os.dim(1), os.dim(2));
             int ckk = c.in() * c.kernel() * c.kernel();
             // [out, ckk] x [ckk, rows * pixels]: every row's output channel by channel, bias per channel
-            INDArray pa = Nd4jArrays.fromRange(patches, 0, patches.length, ckk, columns);
-            INDArray ya = Nd4j.gemm(p.matrix(c.name() + ".weight"), pa, false, false)
-                    .addiColumnVector(p.column(c.name() + ".bias"));
-            float[] byChannel = Nd4jArrays.toFloats(ya);
-            Nd4jArrays.release(pa, ya);
+            float[] byChannel = Blas.Arrays.kernelTimes(p.matrix(c.name() + ".weight"), patches, c.out(), columns,
+                    ckk);
+            float[] bias = p.values(c.name() + ".bias");
+            for (int o = 0; o < c.out(); o++) {
+                float b = bias[o];
+                for (int i = o * columns, end = i + columns; i < end; i++) {
+                    byChannel[i] += b;
+                }
+            }
             return site(c.name(), a, patches, GraphKernels.swapOuter(byChannel, c.out(), a.rows, pixels));
         }
 
@@ -850,16 +848,29 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
         private Act attention(Layer.Attention at, Act a, Shape s) {
             List<Layer.Linear> proj = at.projections();
-            Act q = linear(proj.get(0), a, s);
-            Act k = linear(proj.get(1), a, s);
-            Act v = linear(proj.get(2), a, s);
+            int t = s.dim(0);
+            // after the last attention of a class-pooled graph only the class token reaches the loss: queries, the
+            // mixture and everything after it are computed for the live tokens alone (GraphObjective#liveTokens)
+            int live = objective.liveTokens(proj.get(3).name(), t);
+            Act q = linear(proj.get(0), live == t ? a : leadingTokens(a, t, live, at.dim()));
+            Act k = linear(proj.get(1), a);
+            Act v = linear(proj.get(2), a);
             if (q.perQuery || k.perQuery || v.perQuery) {
                 q = expand(q);
                 k = expand(k);
                 v = expand(v);
             }
-            float[] mix = GraphKernels.attention(q.x, k.x, v.x, q.rows, s.dim(0), at.dim(), at.heads());
-            return linear(proj.get(3), new Act(mix, q.rows, q.perQuery), s);
+            float[] mix = GraphKernels.attention(q.x, k.x, v.x, q.rows, live, t, at.dim(), at.heads());
+            return linear(proj.get(3), new Act(mix, q.rows, q.perQuery));
+        }
+
+        /** The first {@code live} of every row's {@code t} tokens of width {@code d}. */
+        private Act leadingTokens(Act a, int t, int live, int d) {
+            float[] y = new float[a.rows * live * d];
+            for (int n = 0; n < a.rows; n++) {
+                System.arraycopy(a.x, n * t * d, y, n * live * d, live * d);
+            }
+            return new Act(y, a.rows, a.perQuery);
         }
 
         private Act residual(Layer.Residual r, Act a, Shape s) {
@@ -872,8 +883,13 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             }
             Act skip = b.perQuery ? expand(a) : a;
             float[] y = b.owned ? b.x : new float[b.x.length];
-            for (int i = 0; i < y.length; i++) {
-                y[i] = skip.x[i] + b.x[i];
+            // a body ending in the last attention keeps only the live leading tokens; the skip adds to those
+            int size = b.x.length / b.rows;
+            int skipSize = skip.x.length / skip.rows;
+            for (int n = 0; n < b.rows; n++) {
+                for (int i = n * size, j = n * skipSize, end = i + size; i < end; i++, j++) {
+                    y[i] = skip.x[j] + b.x[i];
+                }
             }
             return new Act(y, b.rows, b.perQuery);
         }
@@ -907,8 +923,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
         private void siteTerms(GraphObjective.Site site, float[] coef, List<TensorTerm> terms) {
             int s = site.index();
-            int size = site.out().size();
             float[] e = noise[s];
+            // values per query as computed: fewer than the output's when only the live tokens were
+            int size = e.length / queries;
             boolean perQuery = inputPerQuery[s];
             int rows = perQuery ? queries : distinct.length;
             float[] c = new float[rows * size];
@@ -951,11 +968,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 float[] byChannel = GraphKernels.swapOuter(c, rows, out, size / out);
                 if (w >= 0) {
                     float[] x = input[s];
-                    INDArray ca = Nd4jArrays.fromRange(byChannel, 0, byChannel.length, out, columns);
-                    INDArray xa = Nd4jArrays.fromRange(x, 0, x.length, x.length / columns, columns);
-                    INDArray g = Nd4j.gemm(ca, xa, false, true);
-                    terms.add(new TensorTerm(w, Nd4jArrays.toFloats(g)));
-                    Nd4jArrays.release(ca, xa, g);
+                    terms.add(new TensorTerm(w, Blas.Arrays.gemmNT(byChannel, x, out, x.length / columns, columns)));
                 }
                 if (b >= 0) {
                     float[] sum = new float[out];
@@ -975,11 +988,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             if (w >= 0) {
                 float[] x = input[s];
                 int in = x.length / m;
-                INDArray ca = Nd4jArrays.fromRange(c, 0, c.length, m, out);
-                INDArray xa = Nd4jArrays.fromRange(x, 0, x.length, m, in);
-                INDArray g = Nd4j.gemm(ca, xa, true, false);
-                terms.add(new TensorTerm(w, Nd4jArrays.toFloats(g)));
-                Nd4jArrays.release(ca, xa, g);
+                terms.add(new TensorTerm(w, Blas.Arrays.gemmTN(c, x, out, in, m)));
             }
             if (b >= 0) {
                 double[] sum = new double[out];
@@ -1000,11 +1009,18 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
     }
 
     /** {@code x W^T + b} for {@code m} rows of width {@code in}, W an ND4J matrix {@code [out, in]}, b a row. */
-    private static float[] affine(float[] x, int m, int in, INDArray w, INDArray bias) {
-        INDArray xa = Nd4jArrays.fromRange(x, 0, m * in, m, in);
-        INDArray ya = Nd4j.gemm(xa, w, false, true).addiRowVector(bias);
-        float[] y = Nd4jArrays.toFloats(ya);
-        Nd4jArrays.release(xa, ya);
+    private static float[] affine(float[] x, int m, int in, FloatPointer w, float[] bias) {
+        int out = bias.length;
+        float[] y = Blas.Arrays.forward(x, m, in, w, out);
+        if (VECTOR) {
+            VectorKernels.addBias(y, m, out, bias);
+        } else {
+            for (int r = 0, i = 0; r < m; r++) {
+                for (int o = 0; o < out; o++, i++) {
+                    y[i] += bias[o];
+                }
+            }
+        }
         return y;
     }
 

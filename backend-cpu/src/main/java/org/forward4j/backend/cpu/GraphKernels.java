@@ -12,7 +12,7 @@ package org.forward4j.backend.cpu;
  */
 final class GraphKernels {
 
-    /** Whether the softmax exponentials of {@link #attention} run in Vector API lanes ({@link VectorKernels}). */
+    /** Whether {@link #attention} runs in Vector API lanes ({@link VectorKernels#attention}). */
     private static final boolean VECTOR = FastNoise.vectorized();
 
     private GraphKernels() {
@@ -273,16 +273,29 @@ final class GraphKernels {
      * double. The products are written as row updates over contiguous arrays (keys transposed per head once), which
      * the JIT vectorises.
      *
-     * @param q queries, rows of {@code [T, D]}
-     * @param k keys, same layout
-     * @param v values, same layout
+     * <p>Only the first {@code tq} tokens of a row may have queries (the others' outputs cannot reach the loss,
+     * {@code GraphObjective#liveTokens}): every query still mixes all {@code t} keys and values.
+     *
+     * @param q queries, rows of {@code [tq, D]}
+     * @param k keys, rows of {@code [T, D]}
+     * @param v values, same layout as the keys
      * @param rows the number of rows
+     * @param tq query tokens per row, at most {@code t}
      * @param t tokens per row
      * @param d the token width D
      * @param heads the number of heads
-     * @return the mixed values, rows of {@code [T, D]}
+     * @return the mixed values, rows of {@code [tq, D]}
      */
-    static float[] attention(float[] q, float[] k, float[] v, int rows, int t, int d, int heads) {
+    static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads) {
+        return VECTOR ? VectorKernels.attention(q, k, v, rows, tq, t, d, heads)
+                : scalarAttention(q, k, v, rows, tq, t, d, heads);
+    }
+
+    /**
+     * {@link #attention} in scalar loops: the reference of the Vector API version (the same exponentials when the
+     * module is there), and the path where it is absent.
+     */
+    static float[] scalarAttention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads) {
         int dh = d / heads;
         double scale = 1.0 / Math.sqrt(dh);
         float[] out = new float[q.length];
@@ -298,8 +311,8 @@ final class GraphKernels {
                         kt[c * t + j] = k[base + j * d + c];
                     }
                 }
-                for (int i = 0; i < t; i++) {
-                    int qi = base + i * d;
+                for (int i = 0; i < tq; i++) {
+                    int qi = n * tq * d + h * dh + i * d;
                     java.util.Arrays.fill(s, 0f);
                     for (int c = 0; c < dh; c++) {
                         float qc = q[qi + c];

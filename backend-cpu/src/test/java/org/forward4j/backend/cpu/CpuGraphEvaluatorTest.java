@@ -41,7 +41,10 @@ class CpuGraphEvaluatorTest {
 
     private static final double TOL = 1e-5;
 
-    /** Every tiny graph with each selection: all, last:1, biases, and a named tail with a frozen prefix. */
+    /**
+     * Every tiny graph with each selection: all, last:1, biases, and a named tail with a frozen prefix; and the vit
+     * with its last two blocks (the final norm and the head) trainable.
+     */
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         long seed = 11;
@@ -50,6 +53,8 @@ class CpuGraphEvaluatorTest {
                 out.add(Arguments.of(g, sel, seed++));
             }
         }
+        // a frozen prefix that ends right after the last attention, whose output keeps only the class token
+        out.add(Arguments.of("vit", "last:2", seed));
         return out.stream();
     }
 

@@ -125,4 +125,38 @@ class VectorGraphKernelsTest {
         }
         System.out.printf("vector exp: %d of %d values differ from Math.exp by one ulp%n", differ, total);
     }
+
+    /**
+     * The Vector API attention core gives the scalar loops' bits: for the ViT preset's shape (17 tokens, 2 heads of
+     * 16), with queries for every token and for the class token alone, and for widths that leave partial vectors.
+     */
+    @Test
+    void attentionGivesTheScalarLoopsBits() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 23;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[][] shapes = {{17, 32, 2}, {17, 32, 1}, {5, 6, 2}, {40, 40, 2}, {1, 8, 1}, {33, 48, 3}};
+        for (int[] shape : shapes) {
+            int t = shape[0];
+            int d = shape[1];
+            int heads = shape[2];
+            int rows = 7;
+            float[] k = new float[rows * t * d];
+            float[] v = new float[rows * t * d];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = (float) rnd.nextGaussian();
+                v[i] = (float) rnd.nextGaussian();
+            }
+            for (int tq : new int[] {t, 1}) {
+                float[] q = new float[rows * tq * d];
+                for (int i = 0; i < q.length; i++) {
+                    q[i] = (float) (3 * rnd.nextGaussian());
+                }
+                float[] want = GraphKernels.scalarAttention(q, k, v, rows, tq, t, d, heads);
+                float[] got = VectorKernels.attention(q, k, v, rows, tq, t, d, heads);
+                assertThat(got).as("T=%d D=%d heads=%d queries=%d, seed %d", t, d, heads, tq, seed)
+                        .containsExactly(want);
+            }
+        }
+    }
 }
