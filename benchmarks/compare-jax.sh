@@ -79,6 +79,11 @@ for rep in $(seq 1 "$reps"); do
           # at least 5 calls and 0.5 s per window, 3 windows: a graph step is 10-100 times an MLP step
           "$venv/bin/python" "$here/benchmarks/peers/peer_jax_graph.py" "$model" "$selection" 64 16 5 3 \
             | sed "s/^peer jax [^ ]* /jax $rep /" >>"$raw"
+          if [ "$model" = vit ]; then
+            # the same ViT with its last block pruned to the class token by hand, as forward4j's backend does
+            "$venv/bin/python" "$here/benchmarks/peers/peer_jax_graph.py" vit-pruned "$selection" 64 16 5 3 \
+              | sed "s/^peer jax [^ ]* vit-pruned/jaxpruned $rep vit/" >>"$raw"
+          fi
         else
           echo "compare-jax: rep $rep, $name, forward4j" >&2
           # bench always measures an MLP first (--shapes cannot be empty): the smallest one, lr only, skipped below
@@ -113,8 +118,14 @@ print(f"Machine: {cpu}, {cores} cores; {java}; JAX {jax_version} (XLA, CPU); bat
       f"{reps} alternating runs of each side; medians over the runs (min-max); forward4j: cpu backend, "
       f"{chunk} rows per chunk (graphs: 256)")
 print()
-print("| shape | what | forward4j | JAX | forward4j / JAX | per CPU-second: forward4j / JAX |")
-print("|---|---|--:|--:|--:|--:|")
+pruned = any(k[2] == "jaxpruned" for k in values)
+if pruned:
+    print("| shape | what | forward4j | JAX | forward4j / JAX | per CPU-second: forward4j / JAX | "
+          "JAX, pruned by hand | forward4j / pruned JAX |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|")
+else:
+    print("| shape | what | forward4j | JAX | forward4j / JAX | per CPU-second: forward4j / JAX |")
+    print("|---|---|--:|--:|--:|--:|")
 names = {"plain": "plain forward, rows/s", "lr": "lr, queries/s", "spsa": "spsa, shared Gaussian, queries/s"}
 
 
@@ -148,12 +159,27 @@ for shape in shapes:
         runs = [r for r in fw if r in jw]
         count = lambda x: f"{x:,.0f}"
         ratio = lambda x: f"{x:.2f}"
-        print(f"| {shape} | {names[what]} | {spread(fw.values(), count)} | {spread(jw.values(), count)} | "
-              f"**{spread((fw[r] / jw[r] for r in runs), ratio)}** | {spread((fc[r] / jc[r] for r in runs), ratio)} |")
+        line = (f"| {shape} | {names[what]} | {spread(fw.values(), count)} | {spread(jw.values(), count)} | "
+                f"**{spread((fw[r] / jw[r] for r in runs), ratio)}** | {spread((fc[r] / jc[r] for r in runs), ratio)} |")
+        if pruned:
+            p = values.get((shape, what, "jaxpruned"), {})
+            pw = {r: statistics.median(x[0] for x in v) for r, v in p.items()}
+            both = [r for r in fw if r in pw]
+            if both:
+                line += f" {spread(pw.values(), count)} | **{spread((fw[r] / pw[r] for r in both), ratio)}** |"
+            else:
+                line += " — | — |"
+        print(line)
 print()
 print("forward4j / JAX: the ratio of the two sides' rates in the same run (median and range over the runs). Per "
       "CPU-second: the same with each side's rate per second of its process's CPU time (all threads), which other "
       "jobs on the machine disturb less than wall time.")
+if pruned:
+    print()
+    print("Pruned JAX: forward4j's cpu backend computes the last block's query, attention output and MLP of a "
+          "class-pooled ViT for the class token alone, the only token the head reads (and puts lr's noise only on "
+          "values that can reach the loss); peer_jax_graph.py's vit-pruned does the same by hand. Against it the "
+          "ratio compares the engines on equal work; the plain JAX column is the ViT as usually written.")
 if any(":" in s for s in shapes):
     print()
     print("Graphs (model:selection): plain is the whole model on the 1,024 rows on both sides. With a frozen prefix "

@@ -114,7 +114,7 @@ def perturbed(params, key):
 def check_losses():
     print("1. plain losses, peer (float32, XLA) vs numpy (float64), 32 rows, random parameters")
     worst = 0.0
-    for model, ref in (("cnn", np_cnn), ("vit", np_vit)):
+    for model, ref in (("cnn", np_cnn), ("vit", np_vit), ("vit-pruned", np_vit)):
         w = g.Workload(model, "all", 32, 2)
         P = perturbed(w.params, jax.random.PRNGKey(7))
         x = jax.random.normal(jax.random.PRNGKey(8), (32, 1, 28, 28))
@@ -141,7 +141,7 @@ def check_estimators(seeds, batch, per_point, chunk=100):
     print(f"2. estimator means over {seeds} seeds vs jax.grad (B={batch}, K={per_point}, lr sigma {g.SIGMA}, "
           f"spsa c {g.SPSA_SCALE}; z per coordinate)")
     ok = True
-    for model in ("cnn", "vit"):
+    for model in ("cnn", "vit", "vit-pruned"):
         for selection in ("all", "last:2"):
             w = g.Workload(model, selection, batch, per_point)
             P = perturbed(w.params, jax.random.PRNGKey(3))

@@ -7,6 +7,9 @@ Models (exactly Graphs.java and the layer semantics of Layer.java / GraphForward
 weights in forward4j's [out, in] / [out, in, k, k] layouts and tensor names):
 * cnn: conv1 = conv 3x3 1->8 pad 1 + ReLU + max pool 2/2; conv2 = conv 3x3 8->16 pad 1 + ReLU + max pool 2/2;
   fc = flatten (C, H, W order) + linear 784->64 + ReLU; head = linear 64->10.
+* vit-pruned: vit with the last block's query, attention output and MLP computed for the class token only (the
+  others cannot reach the head; forward4j's cpu backend prunes them the same way, and puts lr's noise only on values
+  that can reach the loss). Same parameters and losses as vit.
 * vit: embed = patch embedding (7x7 stride-7 convolution to 32, tokens in row-major patch order) + class token in
   front + position embedding (17 tokens); blocks.0, blocks.1 = pre-norm [x + attn(ln1(x)); x + mlp2(gelu(mlp1(ln2(x))))]
   with 2-head attention (q, k, v, o projections, softmax(q k^T / sqrt(16)) v), mlp 32->64->32, GELU in its tanh form;
@@ -148,12 +151,16 @@ def residual(x, y):
     return x + y
 
 
-def attention(s, name, P, x, heads):
+def attention(s, name, P, x, heads, queries=None):
+    """Multi-head self-attention; `queries` tokens (default all) get a query and an output, every token is a key
+    and a value."""
     n, t, d = x.shape
+    tq = t if queries is None else queries
     dh = d // heads
-    q, k, v = (s.linear(f"{name}.{p}", P, x).reshape(-1, t, heads, dh) for p in "qkv")
+    q = s.linear(name + ".q", P, x[:, :tq]).reshape(-1, tq, heads, dh)
+    k, v = (s.linear(f"{name}.{p}", P, x).reshape(-1, t, heads, dh) for p in "kv")
     scores = jnp.einsum("nthc,nshc->nhts", q, k) / math.sqrt(dh)
-    mix = jnp.einsum("nhts,nshc->nthc", jax.nn.softmax(scores, axis=-1), v).reshape(-1, t, d)
+    mix = jnp.einsum("nhts,nshc->nthc", jax.nn.softmax(scores, axis=-1), v).reshape(-1, tq, d)
     return s.linear(name + ".o", P, mix)
 
 
@@ -185,7 +192,9 @@ def cnn(channels=8, hidden=64, classes=10, image=(1, 28, 28)):
     ]
 
 
-def vit(patch=7, dim=32, depth=2, heads=2, classes=10, image=(1, 28, 28)):
+def vit(patch=7, dim=32, depth=2, heads=2, classes=10, image=(1, 28, 28), pruned=False):
+    """pruned: the last block computes the query, the attention output and the MLP for the class token alone (the
+    only token the head reads), as forward4j's cpu backend does; lr's noise then lives on those values only."""
     c, h, w = image
     tokens = (h // patch) * (w // patch) + 1
 
@@ -197,9 +206,13 @@ def vit(patch=7, dim=32, depth=2, heads=2, classes=10, image=(1, 28, 28)):
         cls = jnp.broadcast_to(P["cls.token"], (t.shape[0], 1, dim))
         return jnp.concatenate([cls, t], axis=1) + P["pos.embedding"]
 
-    def block(b):
+    def block(b, last):
         def apply(P, x, s):
-            x = residual(x, attention(s, b + ".attn", P, s.layer_norm(b + ".ln1", P, x), heads))
+            if pruned and last:
+                h = s.layer_norm(b + ".ln1", P, x)
+                x = residual(x[:, :1], attention(s, b + ".attn", P, h, heads, queries=1))
+            else:
+                x = residual(x, attention(s, b + ".attn", P, s.layer_norm(b + ".ln1", P, x), heads))
             hidden = gelu(s.linear(b + ".mlp1", P, s.layer_norm(b + ".ln2", P, x)))
             return residual(x, s.linear(b + ".mlp2", P, hidden))
         return apply
@@ -215,14 +228,14 @@ def vit(patch=7, dim=32, depth=2, heads=2, classes=10, image=(1, 28, 28)):
         t.update(layer_norm_tensors(b + ".ln2"))
         t.update(linear_tensors(b + ".mlp1", dim, 2 * dim))
         t.update(linear_tensors(b + ".mlp2", 2 * dim, dim))
-        blocks.append((b, t, block(b)))
+        blocks.append((b, t, block(b, i == depth - 1)))
     blocks.append(("norm", layer_norm_tensors("norm"),
                    lambda P, x, s: s.layer_norm("norm", P, x)[:, 0]))
     blocks.append(("head", linear_tensors("head", dim, classes), lambda P, x, s: s.linear("head", P, x)))
     return blocks
 
 
-PRESETS = {"cnn": cnn, "vit": vit}
+PRESETS = {"cnn": cnn, "vit": vit, "vit-pruned": lambda: vit(pruned=True)}
 
 def init_params(blocks, key):
     params = {}
