@@ -178,11 +178,11 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 if (!inRange(t)) {
                     continue;
                 }
+                // every tensor as a Java array (a direct convolution reads its weights there too), weights also native
+                values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
                 if (tensor.spec().role() == ParameterSpec.Role.WEIGHT) {
                     matrices[t] = new FloatPointer(tensor.size());
                     matrices[t].put(full, tensor.offset(), tensor.size());
-                } else {
-                    values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
                 }
             }
         }
@@ -198,10 +198,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 if (thetaOffset[t] < 0 || !inRange(t)) {
                     continue;
                 }
+                System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
                 if (matrices[t] != null) {
-                    matrices[t].put(theta, thetaOffset[t], (int) matrices[t].capacity());
-                } else {
-                    System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
+                    matrices[t].put(theta, thetaOffset[t], values[t].length);
                 }
             }
             return this;
@@ -817,6 +816,21 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             Shape os = c.output(s);
             int pixels = os.dim(1) * os.dim(2);
             int columns = a.rows * pixels;
+            if (c.stride() == 1) {
+                // direct: no patch matrix, no copies into native memory, the output already row by row; the patches
+                // are built only when an lr site needs them for its weight term
+                float[] w = p.values(c.name() + ".weight");
+                float[] bias = p.values(c.name() + ".bias");
+                float[] y = VECTOR
+                        ? VectorKernels.conv2d(a.x, a.rows, c.in(), s.dim(1), s.dim(2), w, bias, c.out(), c.kernel(),
+                                c.padding())
+                        : GraphKernels.conv2d(a.x, a.rows, c.in(), s.dim(1), s.dim(2), w, bias, c.out(), c.kernel(),
+                                c.padding());
+                boolean kept = plan != null && objective.siteIndex(c.name()) >= 0;
+                float[] patches = kept ? GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), 1,
+                        c.padding(), os.dim(1), os.dim(2)) : null;
+                return site(c.name(), a, patches, y);
+            }
             float[] patches = GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), c.stride(),
                     c.padding(), os.dim(1), os.dim(2));
             int ckk = c.in() * c.kernel() * c.kernel();
@@ -1029,8 +1043,12 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         float[] y = inPlace ? x : new float[x.length];
         switch (fn) {
             case RELU -> {
-                for (int i = 0; i < x.length; i++) {
-                    y[i] = x[i] > 0 ? x[i] : 0f;
+                if (VECTOR) {
+                    VectorKernels.relu(x, y);
+                } else {
+                    for (int i = 0; i < x.length; i++) {
+                        y[i] = x[i] > 0 ? x[i] : 0f;
+                    }
                 }
             }
             case TANH -> {

@@ -19,6 +19,69 @@ final class GraphKernels {
     }
 
     /**
+     * A stride-1 convolution computed directly, every row's output {@code [out, OH, OW]} in place: per output value
+     * the bias, then {@code + w * x} over input channels, kernel rows and kernel columns in that order (zero
+     * padding contributes {@code w * 0}), summed in double (each product is exact there) and rounded to float once,
+     * as the reference forward does. {@link VectorKernels#conv2d} does the same operations in lanes of output
+     * columns, so both give the same bits.
+     *
+     * @param x rows of {@code [C, H, W]} images
+     * @param rows the number of rows
+     * @param c input channels
+     * @param h height
+     * @param w width
+     * @param weight the kernels {@code [out, C, k, k]}
+     * @param bias {@code [out]}
+     * @param out output channels
+     * @param k kernel size
+     * @param pad zero padding
+     * @return rows of {@code [out, H + 2 pad - k + 1, W + 2 pad - k + 1]}
+     */
+    static float[] conv2d(float[] x, int rows, int c, int h, int w, float[] weight, float[] bias, int out, int k,
+                          int pad) {
+        int oh = h + 2 * pad - k + 1;
+        int ow = w + 2 * pad - k + 1;
+        int ph = h + 2 * pad;
+        int pw = w + 2 * pad;
+        float[] padded = new float[c * ph * pw];
+        float[] y = new float[rows * out * oh * ow];
+        for (int n = 0; n < rows; n++) {
+            padImage(x, n, c, h, w, pad, padded, ph, pw);
+            for (int o = 0; o < out; o++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    int dst = ((n * out + o) * oh + oy) * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        double acc = bias[o];
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int ky = 0; ky < k; ky++) {
+                                int line = (ch * ph + oy + ky) * pw + ox;
+                                int wb = ((o * c + ch) * k + ky) * k;
+                                for (int kx = 0; kx < k; kx++) {
+                                    acc += (double) padded[line + kx] * weight[wb + kx];
+                                }
+                            }
+                        }
+                        y[dst + ox] = (float) acc;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Copies row n's image into the interior of a zero-bordered buffer of {@code [C, ph, pw]} (its border is never
+     * written, so it stays zero from one row to the next).
+     */
+    static void padImage(float[] x, int n, int c, int h, int w, int pad, float[] padded, int ph, int pw) {
+        for (int ch = 0; ch < c; ch++) {
+            for (int iy = 0; iy < h; iy++) {
+                System.arraycopy(x, ((n * c + ch) * h + iy) * w, padded, (ch * ph + iy + pad) * pw + pad, w);
+            }
+        }
+    }
+
+    /**
      * The patches of a convolution's input as columns (im2col): {@code out[((c * k + ky) * k + kx) * N + n * P + oy *
      * OW + ox]}, with {@code N = rows * P} and {@code P = OH * OW}, is input pixel
      * {@code (c, oy * stride + ky - pad, ox * stride + kx - pad)} of row n, 0 outside the image. The kernel matrix
@@ -148,6 +211,27 @@ final class GraphKernels {
         int oh = (h - k) / stride + 1;
         int ow = (w - k) / stride + 1;
         float[] out = new float[rows * c * oh * ow];
+        if (max) {
+            // a maximum is one of its inputs, exact in float: no double accumulator, no per-tap passes
+            for (int plane = 0; plane < rows * c; plane++) {
+                int src = plane * h * w;
+                int dst = plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int top = src + oy * stride * w;
+                    for (int ox = 0, o = dst + oy * ow; ox < ow; ox++, o++) {
+                        int at = top + ox * stride;
+                        float m = x[at];
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0, i = at + ky * w; kx < k; kx++, i++) {
+                                m = Math.max(m, x[i]);
+                            }
+                        }
+                        out[o] = m;
+                    }
+                }
+            }
+            return out;
+        }
         double area = k * k;
         double[] acc = new double[ow];
         for (int plane = 0; plane < rows * c; plane++) {

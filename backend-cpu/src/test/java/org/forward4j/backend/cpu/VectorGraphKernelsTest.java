@@ -159,4 +159,85 @@ class VectorGraphKernelsTest {
             }
         }
     }
+
+    /** The Vector API ReLU is the scalar {@code x > 0 ? x : 0}, bit for bit, NaN and negative zero included. */
+    @Test
+    void reluGivesTheScalarLoopsBits() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 29;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[1000 + 13];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        float[] edges = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+            -Float.MIN_VALUE};
+        System.arraycopy(edges, 0, x, 0, edges.length);
+        System.arraycopy(edges, 0, x, x.length - edges.length, edges.length);
+        float[] y = new float[x.length];
+        VectorKernels.relu(x, y);
+        for (int i = 0; i < x.length; i++) {
+            float want = x[i] > 0 ? x[i] : 0f;
+            assertThat(Float.floatToRawIntBits(y[i])).as("relu(%s), element %d, seed %d", x[i], i, seed)
+                    .isEqualTo(Float.floatToRawIntBits(want));
+        }
+    }
+
+    /**
+     * The Vector API convolution gives the scalar direct convolution's bits, for the CNN preset's two layers and
+     * for shapes whose output rows leave partial vectors; and both agree with the im2col route (kernel matrix times
+     * patch columns, the other path of the cpu backend) to float rounding.
+     */
+    @Test
+    void convolutionGivesTheScalarLoopsBits() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 31;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        // c, h, w, out, k, pad
+        int[][] shapes = {{1, 28, 28, 8, 3, 1}, {8, 14, 14, 16, 3, 1}, {3, 5, 7, 2, 3, 0}, {2, 9, 33, 3, 2, 1},
+            {1, 4, 4, 1, 1, 0}};
+        for (int[] sh : shapes) {
+            int c = sh[0];
+            int h = sh[1];
+            int w = sh[2];
+            int out = sh[3];
+            int k = sh[4];
+            int pad = sh[5];
+            int rows = 3;
+            float[] x = new float[rows * c * h * w];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] weight = new float[out * c * k * k];
+            for (int i = 0; i < weight.length; i++) {
+                weight[i] = (float) (0.3 * rnd.nextGaussian());
+            }
+            float[] bias = new float[out];
+            for (int i = 0; i < out; i++) {
+                bias[i] = (float) rnd.nextGaussian();
+            }
+            String what = String.format("C=%d H=%d W=%d out=%d k=%d pad=%d, seed %d", c, h, w, out, k, pad, seed);
+            float[] want = GraphKernels.conv2d(x, rows, c, h, w, weight, bias, out, k, pad);
+            float[] got = VectorKernels.conv2d(x, rows, c, h, w, weight, bias, out, k, pad);
+            assertThat(got).as(what).containsExactly(want);
+            int oh = h + 2 * pad - k + 1;
+            int ow = w + 2 * pad - k + 1;
+            int pixels = oh * ow;
+            float[] patches = GraphKernels.im2col(x, rows, c, h, w, k, 1, pad, oh, ow);
+            int ckk = c * k * k;
+            for (int n = 0; n < rows; n++) {
+                for (int o = 0; o < out; o++) {
+                    for (int px = 0; px < pixels; px++) {
+                        double acc = bias[o];
+                        for (int r = 0; r < ckk; r++) {
+                            acc += (double) weight[o * ckk + r] * patches[r * rows * pixels + n * pixels + px];
+                        }
+                        float g = got[(n * out + o) * pixels + px];
+                        assertThat((double) g).as("%s, row %d channel %d pixel %d", what, n, o, px)
+                                .isCloseTo(acc, org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(acc))));
+                    }
+                }
+            }
+        }
+    }
 }
