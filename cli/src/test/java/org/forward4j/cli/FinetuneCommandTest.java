@@ -99,6 +99,14 @@ class FinetuneCommandTest {
         assertThat(lr.err()).contains("error: --lr cnn=-1.0", "3e-3");
         Call key = cli("finetune", "--trainable", "mlp=head", "-o", dir.resolve("z").toString());
         assertThat(key.err()).contains("error: --trainable mlp=head", "cnn=VALUE");
+        Call q = cli("finetune", "-q", "cnn=16,vit=lots", "-o", dir.resolve("q").toString());
+        assertThat(q.status()).isEqualTo(Forward4jCli.USER);
+        assertThat(q.err()).contains("error: --queries-per-point vit=lots", "'lots' is not a whole number",
+                "-q cnn=16,vit=128");
+        Call qm = cli("finetune", "-q", "mlp=4", "-o", dir.resolve("q2").toString());
+        assertThat(qm.err()).contains("'mlp' is not a model");
+        Call q0 = cli("finetune", "-q", "0", "-o", dir.resolve("q3").toString());
+        assertThat(q0.err()).contains("--queries-per-point cnn=0 must be at least 1");
     }
 
     @Test

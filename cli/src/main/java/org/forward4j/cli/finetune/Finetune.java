@@ -73,7 +73,7 @@ final class Finetune {
             for (int s = 0; s < plan.seeds(); s++) {
                 for (String method : METHODS) {
                     main.add(new Experiment.Job(m, method, plan.firstSeed() + s, mp.learningRate(),
-                            plan.queriesPerPoint(), mp.epochs()));
+                            mp.queriesPerPoint(), mp.epochs()));
                 }
             }
         }

@@ -59,9 +59,10 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch-size"}, description = "fine-tuning rows per step (default 32)")
     int batchSize = 32;
 
-    @Option(names = {"-q", "--queries-per-point"}, description = "forward queries per point and step, every forward "
-            + "method alike (default 16)")
-    int queriesPerPoint = 16;
+    @Option(names = {"-q", "--queries-per-point"}, split = ",", paramLabel = "[MODEL=]Q", description = "forward "
+            + "queries per point and step, every forward method of a model alike: Q for every model, or per model "
+            + "(default cnn=16,vit=256)")
+    List<String> queriesPerPoint = new ArrayList<>();
 
     @Option(names = {"-e", "--epochs"}, split = ",", paramLabel = "MODEL=E", description = "fine-tuning epochs up to "
             + "the budget N, per model (default cnn=30,vit=30); backprop runs as many")
@@ -72,7 +73,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     Map<String, Double> learningRates = new LinkedHashMap<>();
 
     @Option(names = "--trainable", paramLabel = "MODEL=SPEC", description = "tensors fine-tuned per model, repeat "
-            + "the option per model (default cnn=last:2, vit=last:2)")
+            + "the option per model (default cnn=last:2; vit: its last block's class-token path, the final norm and "
+            + "the head, " + Defaults.VIT_CLASS_PATH + ")")
     Map<String, String> trainable = new LinkedHashMap<>();
 
     @Option(names = "--sigma", split = ",", paramLabel = "MODEL=S", description = "lr's activation-noise scale per "
@@ -200,7 +202,6 @@ public final class FinetuneCommand implements Callable<Integer> {
         positive("--shots", shots);
         positive("--test-limit", testLimit);
         positive("--batch-size", batchSize);
-        positive("--queries-per-point", queriesPerPoint);
         positive("--uniform-factor", uniformFactor);
         positive("--pretrain-batch-size", pretrainBatch);
         positive("--pretrain-threads", pretrainThreads);
@@ -223,6 +224,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             positive("--grid-queries", q);
         }
         keys("--epochs", epochs);
+        Map<String, Integer> queries = queriesPerModel();
         keys("--lr", learningRates);
         keys("--trainable", trainable);
         keys("--sigma", sigma);
@@ -242,10 +244,12 @@ public final class FinetuneCommand implements Callable<Integer> {
             if (s != null && !(s > 0)) {
                 throw new InvalidConfigurationException("--sigma " + m + "=" + s + " must be positive, e.g. 1e-2");
             }
+            int q = queries.getOrDefault(m, Defaults.QUERIES_PER_POINT.get(m));
+            positive("--queries-per-point " + m, q);
             String spec = trainable.getOrDefault(m, Defaults.TRAINABLE.get(m));
             Pretraining.Settings pre = new Pretraining.Settings(m, pretrainDataset.strip(), pe, pretrainLimit,
                     testLimit, pretrainBatch, pretrainLearningRate, seed, pretrainThreads);
-            per.put(m, new Plan.ModelPlan(m, spec, lr, e, s, pre));
+            per.put(m, new Plan.ModelPlan(m, spec, lr, e, q, s, pre));
         }
         Map<String, String> common = new LinkedHashMap<>();
         common.put("dataset", dataset);
@@ -258,9 +262,37 @@ public final class FinetuneCommand implements Callable<Integer> {
             common.put("progress", "false");
         }
         extra.forEach((k, v) -> common.put(k.startsWith("forward4j.") ? k.substring("forward4j.".length()) : k, v));
-        return new Plan(ms, gm, per, seeds, seed, shots, testLimit, batchSize, queriesPerPoint, uniformFactor,
+        return new Plan(ms, gm, per, seeds, seed, shots, testLimit, batchSize, uniformFactor,
                 headLearningRate, gridSeeds, List.copyOf(gridLearningRates), List.copyOf(gridQueries), gridEpochs,
                 cache, common);
+    }
+
+    /** {@code -q}: a bare Q sets every model, {@code MODEL=Q} one model (later entries win). */
+    private Map<String, Integer> queriesPerModel() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String entry : queriesPerPoint) {
+            String v = entry.strip();
+            int eq = v.indexOf('=');
+            String value = eq < 0 ? v : v.substring(eq + 1).strip();
+            int q;
+            try {
+                q = Integer.parseInt(value);
+            } catch (NumberFormatException ex) {
+                throw new InvalidConfigurationException("--queries-per-point " + entry + ": '" + value + "' is not a "
+                        + "whole number; write -q 16 (every model) or -q cnn=16,vit=128");
+            }
+            if (eq < 0) {
+                MODELS.forEach(m -> out.put(m, q));
+            } else {
+                String m = v.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+                if (!MODELS.contains(m)) {
+                    throw new InvalidConfigurationException("--queries-per-point " + entry + ": '" + m + "' is not "
+                            + "a model; write -q 16 (every model) or -q cnn=16,vit=128");
+                }
+                out.put(m, q);
+            }
+        }
+        return out;
     }
 
     private static List<String> lower(List<String> names, String option) {
@@ -304,7 +336,15 @@ public final class FinetuneCommand implements Callable<Integer> {
     static final class Defaults {
         static final Map<String, Integer> EPOCHS = Map.of("cnn", 30, "vit", 30);
         static final Map<String, Double> LEARNING_RATE = Map.of("cnn", 1e-2, "vit", 1e-2);
-        static final Map<String, String> TRAINABLE = Map.of("cnn", "last:2", "vit", "last:2");
+        /**
+         * The vit's: the tensors that act on the class token alone in its last block (query and output
+         * projections, second layer norm, MLP), the final norm and the head. Keys, values and the block's first
+         * norm stay frozen: lr would perturb them at all 17 tokens, 1,632 of the 1,866 noisy values per query of
+         * {@code last:3} (docs/finetune.md).
+         */
+        static final String VIT_CLASS_PATH = "names:blocks\\.1\\.(attn\\.(q|o)|ln2|mlp1|mlp2)\\..*|norm\\..*|head\\..*";
+        static final Map<String, String> TRAINABLE = Map.of("cnn", "last:2", "vit", VIT_CLASS_PATH);
+        static final Map<String, Integer> QUERIES_PER_POINT = Map.of("cnn", 16, "vit", 256);
         static final Map<String, Integer> PRETRAIN_EPOCHS = Map.of("cnn", 1, "vit", 6);
         static final Map<String, Double> SIGMA = new java.util.HashMap<>();
 

@@ -15,7 +15,6 @@ import java.util.Map;
  * @param shots rows per class
  * @param testLimit test rows
  * @param batchSize rows per step
- * @param queriesPerPoint queries per point of the main comparison
  * @param uniformFactor how far beyond N uniform trains
  * @param headLearningRate the linear probe's learning rate
  * @param gridSeeds seeds per grid cell
@@ -26,7 +25,7 @@ import java.util.Map;
  * @param common settings of every fine-tuning run
  */
 record Plan(List<String> models, List<String> gridModels, Map<String, ModelPlan> perModel, int seeds, long firstSeed,
-            int shots, int testLimit, int batchSize, int queriesPerPoint, int uniformFactor, double headLearningRate,
+            int shots, int testLimit, int batchSize, int uniformFactor, double headLearningRate,
             int gridSeeds, List<Double> gridLearningRates, List<Integer> gridQueries, Integer gridEpochs, Path cache,
             Map<String, String> common) {
 
@@ -37,10 +36,11 @@ record Plan(List<String> models, List<String> gridModels, Map<String, ModelPlan>
      * @param trainable the fine-tuned tensors
      * @param learningRate fine-tuning learning rate
      * @param epochs epochs up to N
+     * @param queriesPerPoint queries per point of its forward methods
      * @param sigma lr's noise scale, or null for the estimator's default
      * @param pretraining how it is pretrained
      */
-    record ModelPlan(String model, String trainable, double learningRate, int epochs, Double sigma,
-                     Pretraining.Settings pretraining) {
+    record ModelPlan(String model, String trainable, double learningRate, int epochs, int queriesPerPoint,
+                     Double sigma, Pretraining.Settings pretraining) {
     }
 }

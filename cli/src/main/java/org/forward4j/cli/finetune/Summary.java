@@ -139,11 +139,11 @@ final class Summary {
         StringBuilder b = new StringBuilder("# forward4j finetune\n\n");
         b.append(String.format(Locale.ROOT, "Forward-only few-shot fine-tuning of pretrained networks, allocators "
                 + "compared at equal queries. Fine-tuning data: %s, %d shots per class (drawn with seed %d, the same "
-                + "rows for every run), %d test rows; batch %d, adam, %d queries per point; seeds %d..%d (they change "
-                + "the batch order and the noise). Every forward method spends exactly N = epochs x steps per epoch "
-                + "x batch x queries per point; lr/uniform also trains on to %d N for the saving to the allocator's "
-                + "own accuracy. Total wall time %s.%n%n", plan.common().get("dataset"), plan.shots(),
-                plan.firstSeed(), plan.testLimit(), plan.batchSize(), plan.queriesPerPoint(), plan.firstSeed(),
+                + "rows for every run), %d test rows; batch %d, adam; seeds %d..%d (they change "
+                + "the batch order and the noise). Every forward method of a model spends exactly N = epochs x steps "
+                + "per epoch x batch x queries per point; lr/uniform also trains on to %d N for the saving to the "
+                + "allocator's own accuracy. Total wall time %s.%n%n", plan.common().get("dataset"), plan.shots(),
+                plan.firstSeed(), plan.testLimit(), plan.batchSize(), plan.firstSeed(),
                 plan.firstSeed() + plan.seeds() - 1, plan.uniformFactor(), Experiment.clock(totalSeconds)));
         b.append("## Pretrained models\n\n| model | dataset | epochs | rows | test accuracy | training s | cache |\n"
                 + "|---|---|---|---|---|---|---|\n");
@@ -156,13 +156,14 @@ final class Summary {
         for (String m : results.main().keySet()) {
             Plan.ModelPlan mp = plan.perModel().get(m);
             b.append(String.format(Locale.ROOT, "%n# %s%n%nFine-tuned tensors: `trainable=%s`; learning rate %s "
-                    + "(forward methods and the backprop ceiling); %d epochs; lr sigma %s. Backprop rows: exact "
+                    + "(forward methods and the backprop ceiling); %d epochs; %d queries per point; lr sigma %s. "
+                    + "Backprop rows: exact "
                     + "gradients of the same tensors (ceiling) and a linear probe, `trainable=head` at learning rate "
                     + "%s (floor), same epochs and batch order; their cost is rows passed forward and backward, not "
                     + "queries.%n%n| method | seeds | test accuracy at N (mean ± std) | smoothed at N (mean ± std) "
                     + "| training queries | backprop rows | wall s per run |%n|---|---|---|---|---|---|---|%n", m,
-                    mp.trainable(), mp.learningRate(), mp.epochs(), mp.sigma() == null ? "default (1e-2)"
-                            : mp.sigma().toString(), plan.headLearningRate()));
+                    mp.trainable(), mp.learningRate(), mp.epochs(), mp.queriesPerPoint(),
+                    mp.sigma() == null ? "default (1e-2)" : mp.sigma().toString(), plan.headLearningRate()));
             for (MethodRow r : tables.get(m)) {
                 String smoothed = Double.isNaN(r.smoothed()) ? "— (scored once, after the last epoch)"
                         : String.format(Locale.ROOT, "%.2f%% ± %.2f", 100 * r.smoothed(), 100 * r.smoothedStd());
