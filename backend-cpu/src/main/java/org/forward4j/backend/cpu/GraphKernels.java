@@ -21,9 +21,9 @@ final class GraphKernels {
     /**
      * A stride-1 convolution computed directly, every row's output {@code [out, OH, OW]} in place: per output value
      * the bias, then {@code + w * x} over input channels, kernel rows and kernel columns in that order (zero
-     * padding contributes {@code w * 0}), summed in double (each product is exact there) and rounded to float once,
-     * as the reference forward does. {@link VectorKernels#conv2d} does the same operations in lanes of output
-     * columns, so both give the same bits.
+     * padding contributes {@code w * 0}), each a fused multiply-add (one rounding per tap, half the rounding error
+     * of a multiply and an add). {@link VectorKernels#conv2d} does the same operations in lanes of output columns,
+     * so both give the same bits.
      *
      * @param x rows of {@code [C, H, W]} images
      * @param rows the number of rows
@@ -51,17 +51,17 @@ final class GraphKernels {
                 for (int oy = 0; oy < oh; oy++) {
                     int dst = ((n * out + o) * oh + oy) * ow;
                     for (int ox = 0; ox < ow; ox++) {
-                        double acc = bias[o];
+                        float acc = bias[o];
                         for (int ch = 0; ch < c; ch++) {
                             for (int ky = 0; ky < k; ky++) {
                                 int line = (ch * ph + oy + ky) * pw + ox;
                                 int wb = ((o * c + ch) * k + ky) * k;
                                 for (int kx = 0; kx < k; kx++) {
-                                    acc += (double) padded[line + kx] * weight[wb + kx];
+                                    acc = Math.fma(padded[line + kx], weight[wb + kx], acc);
                                 }
                             }
                         }
-                        y[dst + ox] = (float) acc;
+                        y[dst + ox] = acc;
                     }
                 }
             }

@@ -290,10 +290,9 @@ final class VectorKernels {
     }
 
     /**
-     * {@link GraphKernels#conv2d} in double lanes of output columns, the same bits: each lane runs the scalar loop's
-     * operations for its output value, in its order (bias, then an exact product and a double add per input
-     * channel, kernel row and kernel column, one rounding to float at the end). The padded buffer's rows are a
-     * vector wider than the image, so every load is in range;
+     * {@link GraphKernels#conv2d} in lanes of output columns, the same bits: each lane runs the scalar loop's
+     * operations for its output value, in its order (bias, then one fused multiply-add per input channel, kernel
+     * row and kernel column). The padded buffer's rows are a vector wider than the image, so every load is in range;
      * a vector's lanes past the output row are computed and dropped. The im2col route it replaces copied nine to
      * seventy-two floats per output value into native memory and back, and was most of the small CNN's forward.
      *
@@ -311,39 +310,38 @@ final class VectorKernels {
      */
     static float[] conv2d(float[] x, int rows, int c, int h, int w, float[] weight, float[] bias, int out, int k,
                           int pad) {
-        VectorSpecies<Float> floats = HALF;
-        if (floats == null) {
-            return GraphKernels.conv2d(x, rows, c, h, w, weight, bias, out, k, pad);
-        }
-        int lanes = DOUBLES.length();
+        int lanes = FLOATS.length();
         int oh = h + 2 * pad - k + 1;
         int ow = w + 2 * pad - k + 1;
         int ph = h + 2 * pad;
         int vectors = (ow + lanes - 1) / lanes;
         int pw = vectors * lanes + k - 1;
+        int taps = c * k * k;
         float[] padded = new float[c * ph * pw];
         float[] line = new float[vectors * lanes];
         float[] y = new float[rows * out * oh * ow];
+        // the padded offset of every tap relative to the output position: ch, ky, kx in the scalar loop's order
+        int[] offset = new int[taps];
+        for (int ch = 0, t = 0; ch < c; ch++) {
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++, t++) {
+                    offset[t] = (ch * ph + ky) * pw + kx;
+                }
+            }
+        }
         for (int n = 0; n < rows; n++) {
             GraphKernels.padImage(x, n, c, h, w, pad, padded, ph, pw);
             for (int o = 0; o < out; o++) {
-                DoubleVector b = DoubleVector.broadcast(DOUBLES, bias[o]);
+                int wb = o * taps;
                 for (int oy = 0; oy < oh; oy++) {
-                    for (int v = 0; v < vectors; v++) {
-                        int x0 = v * lanes;
-                        DoubleVector acc = b;
-                        for (int ch = 0; ch < c; ch++) {
-                            for (int ky = 0; ky < k; ky++) {
-                                int at = (ch * ph + oy + ky) * pw + x0;
-                                int wb = ((o * c + ch) * k + ky) * k;
-                                for (int kx = 0; kx < k; kx++) {
-                                    DoubleVector xv = (DoubleVector) FloatVector.fromArray(floats, padded, at + kx)
-                                            .castShape(DOUBLES, 0);
-                                    acc = acc.add(xv.mul(weight[wb + kx]));
-                                }
-                            }
+                    for (int x0 = 0; x0 < vectors * lanes; x0 += lanes) {
+                        int at = oy * pw + x0;
+                        FloatVector acc = FloatVector.broadcast(FLOATS, bias[o]);
+                        for (int t = 0; t < taps; t++) {
+                            acc = FloatVector.fromArray(FLOATS, padded, at + offset[t])
+                                    .fma(FloatVector.broadcast(FLOATS, weight[wb + t]), acc);
                         }
-                        ((FloatVector) acc.castShape(floats, 0)).intoArray(line, x0);
+                        acc.intoArray(line, x0);
                     }
                     System.arraycopy(line, 0, y, ((n * out + o) * oh + oy) * ow, ow);
                 }
