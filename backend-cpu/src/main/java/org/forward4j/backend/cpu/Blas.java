@@ -180,11 +180,7 @@ final class Blas {
          * @return {@code [m, n]}
          */
         static float[] gemmTN(float[] a, float[] b, int m, int n, int k) {
-            FloatPointer ap = load(0, a, k * m);
-            FloatPointer bp = load(1, b, k * n);
-            FloatPointer c = buffer(2, (long) m * n);
-            Blas.gemmTN(m, n, k, ap, bp, c);
-            return result(c, m * n);
+            return product(a, b, m, n, k, Blas::gemmTN);
         }
 
         /**
@@ -198,10 +194,20 @@ final class Blas {
          * @return {@code [m, n]}
          */
         static float[] gemmNT(float[] a, float[] b, int m, int n, int k) {
+            return product(a, b, m, n, k, Blas::gemmNT);
+        }
+
+        /** One of the native GEMMs above, on native operands. */
+        private interface Gemm {
+            void run(int m, int n, int k, FloatPointer a, FloatPointer b, FloatPointer c);
+        }
+
+        /** Both operands ({@code m k} and {@code n k} floats) copied in, the product run, {@code C[m x n]} out. */
+        private static float[] product(float[] a, float[] b, int m, int n, int k, Gemm gemm) {
             FloatPointer ap = load(0, a, m * k);
             FloatPointer bp = load(1, b, n * k);
             FloatPointer c = buffer(2, (long) m * n);
-            Blas.gemmNT(m, n, k, ap, bp, c);
+            gemm.run(m, n, k, ap, bp, c);
             return result(c, m * n);
         }
     }
