@@ -17,6 +17,7 @@ import org.forward4j.estimator.RowWeigher;
 import org.forward4j.estimator.StreamingQueryEvaluator;
 import org.forward4j.estimator.WeightPlan;
 import org.forward4j.estimator.WeightQuery;
+import org.forward4j.estimator.graph.Block;
 import org.forward4j.estimator.graph.GraphObjective;
 import org.forward4j.estimator.graph.Layer;
 import org.forward4j.estimator.graph.LayerGraph;
@@ -77,6 +78,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
     private final LayerGraph graph;
     private final List<LayerGraph.Tensor> tensors;
     private final Map<String, Integer> tensorIndex = new HashMap<>();
+    /** Weight tensors read from Java arrays, not native memory: those of stride-1 convolutions (computed directly). */
+    private final java.util.Set<String> directWeights = new java.util.HashSet<>();
     /** θ offset of each tensor, -1 for frozen ones. */
     private final int[] thetaOffset;
     private final int prefix;
@@ -113,6 +116,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             tensorIndex.put(tensors.get(t).name(), t);
             thetaOffset[t] = objective.thetaOffset(tensors.get(t).name());
         }
+        for (Block b : graph.blocks()) {
+            collectDirectWeights(b.layers());
+        }
         this.prefix = objective.frozenPrefix();
         this.start = graph.blockShapes().get(prefix);
         this.startSize = start.size();
@@ -121,6 +127,16 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         this.parallel = parallel;
         this.cache = prefix > 0 ? new PrefixCache(prefixCacheBytes, startSize) : null;
         this.initialFull = objective.expand(objective.initial());
+    }
+
+    private void collectDirectWeights(List<Layer> layers) {
+        for (Layer l : layers) {
+            if (l instanceof Layer.Residual r) {
+                collectDirectWeights(r.body());
+            } else if (l instanceof Layer.Conv2d c && c.stride() == 1) {
+                directWeights.add(c.name() + ".weight");
+            }
+        }
     }
 
     @Override
@@ -161,8 +177,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
     // parameters
 
     /**
-     * The parameter tensors of a range of blocks: weight matrices in native memory ({@code [rows, rest]} row-major,
-     * the GEMM operand, read by any thread and never repositioned), every other tensor as a Java array.
+     * The parameter tensors of a range of blocks: weight matrices of GEMMs in native memory ({@code [rows, rest]}
+     * row-major, read by any thread and never repositioned), every other tensor (direct convolutions' kernels
+     * included) as a Java array. Each tensor lives in one of the two, so setting θ copies it once.
      */
     private final class Params {
         private final int fromBlock;
@@ -178,11 +195,11 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 if (!inRange(t)) {
                     continue;
                 }
-                // every tensor as a Java array (a direct convolution reads its weights there too), weights also native
-                values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
-                if (tensor.spec().role() == ParameterSpec.Role.WEIGHT) {
+                if (tensor.spec().role() == ParameterSpec.Role.WEIGHT && !directWeights.contains(tensor.name())) {
                     matrices[t] = new FloatPointer(tensor.size());
                     matrices[t].put(full, tensor.offset(), tensor.size());
+                } else {
+                    values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
                 }
             }
         }
@@ -198,9 +215,10 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 if (thetaOffset[t] < 0 || !inRange(t)) {
                     continue;
                 }
-                System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
                 if (matrices[t] != null) {
-                    matrices[t].put(theta, thetaOffset[t], values[t].length);
+                    matrices[t].put(theta, thetaOffset[t], (int) matrices[t].capacity());
+                } else {
+                    System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
                 }
             }
             return this;
@@ -503,23 +521,15 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             double[] losses = new double[n];
             double[] weights = new double[n];
             double[] energies = noiseEnergy ? new double[n] : null;
-            List<int[]> chunks = new ArrayList<>();
-            int first = 0;
-            for (int g = 0; g < groupEnds.length; g++) {
-                if (g > first && groupEnds[g] - groupStart(groupEnds, first) > chunkRows) {
-                    chunks.add(new int[] {first, g});
-                    first = g;
-                }
-            }
-            chunks.add(new int[] {first, groupEnds.length});
+            List<int[]> chunks = GroupChunks.of(groupEnds, chunkRows);
             parallel.ordered(chunks.size(), parallel.threads(), c -> {
                 int[] span = chunks.get(c);
-                Run chunk = new Run(p, plan, groupStart(groupEnds, span[0]), groupEnds[span[1] - 1]);
+                Run chunk = new Run(p, plan, GroupChunks.start(groupEnds, span[0]), groupEnds[span[1] - 1]);
                 chunk.forward(prefixRows, losses);
                 long kept = chunk.keptValues();
                 peakKeptValues.accumulateAndGet(keptValues.addAndGet(kept), Math::max);
                 for (int g = span[0]; g < span[1]; g++) {
-                    weigher.weigh(groupStart(groupEnds, g), groupEnds[g], losses, weights);
+                    weigher.weigh(GroupChunks.start(groupEnds, g), groupEnds[g], losses, weights);
                 }
                 if (energies != null) {
                     System.arraycopy(chunk.energy, 0, energies, chunk.from, chunk.queries);
@@ -537,9 +547,6 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         }
     }
 
-    private static int groupStart(int[] groupEnds, int g) {
-        return g == 0 ? 0 : groupEnds[g - 1];
-    }
 
     /** A chunk's terms of one tensor: values to add at an offset of θ's gradient. */
     private record TensorTerm(int offset, float[] values) {
@@ -767,8 +774,13 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
          * ({@code recorded}), the output is expanded to one row per query and the noise added; otherwise the
          * output as it is.
          */
+        /** The noise site this run perturbs at a layer, or -1 (not a site, or a clean run). */
+        private int site(String layer) {
+            return plan == null ? -1 : objective.siteIndex(layer);
+        }
+
         private Act site(String layer, Act a, float[] recorded, float[] y) {
-            int s = plan == null ? -1 : objective.siteIndex(layer);
+            int s = site(layer);
             if (s < 0) {
                 return new Act(y, a.rows, a.perQuery);
             }
@@ -826,8 +838,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                                 c.padding())
                         : GraphKernels.conv2d(a.x, a.rows, c.in(), s.dim(1), s.dim(2), w, bias, c.out(), c.kernel(),
                                 c.padding());
-                boolean kept = plan != null && objective.siteIndex(c.name()) >= 0;
-                float[] patches = kept ? GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), 1,
+                float[] patches = site(c.name()) >= 0 ? GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), 1,
                         c.padding(), os.dim(1), os.dim(2)) : null;
                 return site(c.name(), a, patches, y);
             }

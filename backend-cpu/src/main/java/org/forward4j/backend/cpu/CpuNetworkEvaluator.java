@@ -159,10 +159,6 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         }
     }
 
-    /** The first row of group {@code g}. */
-    private static int groupStart(int[] groupEnds, int g) {
-        return g == 0 ? 0 : groupEnds[g - 1];
-    }
 
     /** One direction's term {@code c z} waiting to be added. */
     private record Term(float coefficient, float[] direction) {
@@ -289,26 +285,17 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         double[] losses = new double[n];
         double[] weights = new double[n];
         double[] energies = noiseEnergy ? new double[n] : null;
-        // {first group, end group} of each chunk
-        List<int[]> chunks = new java.util.ArrayList<>();
-        int first = 0;
-        for (int g = 0; g < groupEnds.length; g++) {
-            if (g > first && groupEnds[g] - groupStart(groupEnds, first) > chunkRows) {
-                chunks.add(new int[] {first, g});
-                first = g;
-            }
-        }
-        chunks.add(new int[] {first, groupEnds.length});
+        List<int[]> chunks = GroupChunks.of(groupEnds, chunkRows);
         // one chunk per thread alive at a time: a chunk's terms (a full gradient's size) dominate its memory, so
         // this keeps the step's memory the same whether the plan has 2 chunks or 200
         try {
             parallel.ordered(chunks.size(), parallel.threads(), c -> {
                 int[] span = chunks.get(c);
-                Chunk chunk = new Chunk(plan, groupStart(groupEnds, span[0]), groupEnds[span[1] - 1]);
+                Chunk chunk = new Chunk(plan, GroupChunks.start(groupEnds, span[0]), groupEnds[span[1] - 1]);
                 try {
                     chunk.forward(layers, losses, noiseEnergy);
                     for (int g = span[0]; g < span[1]; g++) {
-                        weigher.weigh(groupStart(groupEnds, g), groupEnds[g], losses, weights);
+                        weigher.weigh(GroupChunks.start(groupEnds, g), groupEnds[g], losses, weights);
                     }
                     if (energies != null) {
                         System.arraycopy(chunk.energy(), 0, energies, chunk.from, chunk.size());
