@@ -154,6 +154,8 @@ final class VectorKernels {
         for (int l = 0; l < lanes; l++) {
             index[l] = l * d;
         }
+        double[] means = new double[lanes];
+        double[] invs = new double[lanes];
         for (int g = 0; g < groups; g++) {
             int base = g * lanes * d;
             DoubleVector mean = DoubleVector.zero(DOUBLES);
@@ -168,12 +170,11 @@ final class VectorKernels {
             }
             var = var.div(d);
             DoubleVector inv = DoubleVector.broadcast(DOUBLES, 1.0).div(var.add(eps).sqrt());
-            for (int i = 0; i < d; i++) {
-                FloatVector hv = (FloatVector) load(floats, x, base + i, index).sub(mean).mul(inv)
-                        .castShape(floats, 0);
-                hv.intoArray(xhat, base + i, index, 0);
-                DoubleVector h = (DoubleVector) hv.castShape(DOUBLES, 0);
-                ((FloatVector) h.mul(scale[i]).add(shift[i]).castShape(floats, 0)).intoArray(y, base + i, index, 0);
+            mean.intoArray(means, 0);
+            inv.intoArray(invs, 0);
+            // the normalisation is element-wise within a token: contiguous lanes per token, no scatter stores
+            for (int l = 0; l < lanes; l++) {
+                normalise(x, base + l * d, d, means[l], invs[l], scale, shift, xhat, y);
             }
         }
         int done = groups * lanes * d;
@@ -184,6 +185,31 @@ final class VectorKernels {
             GraphKernels.layerNorm(restX, d, scale, shift, eps, restHat, restY);
             System.arraycopy(restHat, 0, xhat, done, restHat.length);
             System.arraycopy(restY, 0, y, done, restY.length);
+        }
+    }
+
+    /**
+     * One token's {@code xhat = (float) ((x - mean) * inv)} and {@code y = (float) ((double) xhat * scale + shift)},
+     * in double lanes over its D values: the scalar loop's operations per element, so the same bits.
+     */
+    private static void normalise(float[] x, int o, int d, double mean, double inv, float[] scale, float[] shift,
+                                  float[] xhat, float[] y) {
+        VectorSpecies<Float> floats = HALF;
+        int lanes = DOUBLES.length();
+        int i = 0;
+        for (; i + lanes <= d; i += lanes) {
+            FloatVector hv = (FloatVector) ((DoubleVector) FloatVector.fromArray(floats, x, o + i)
+                    .castShape(DOUBLES, 0)).sub(mean).mul(inv).castShape(floats, 0);
+            hv.intoArray(xhat, o + i);
+            DoubleVector sc = (DoubleVector) FloatVector.fromArray(floats, scale, i).castShape(DOUBLES, 0);
+            DoubleVector sh = (DoubleVector) FloatVector.fromArray(floats, shift, i).castShape(DOUBLES, 0);
+            ((FloatVector) ((DoubleVector) hv.castShape(DOUBLES, 0)).mul(sc).add(sh).castShape(floats, 0))
+                    .intoArray(y, o + i);
+        }
+        for (; i < d; i++) {
+            float hv = (float) ((x[o + i] - mean) * inv);
+            xhat[o + i] = hv;
+            y[o + i] = (float) ((double) hv * scale[i] + shift[i]);
         }
     }
 
@@ -198,7 +224,12 @@ final class VectorKernels {
      */
     static void expShifted(float[] s, int t, double max, double[] e) {
         int lanes = DOUBLES.length();
+        VectorSpecies<Float> floats = HALF;
         int j = 0;
+        for (; floats != null && j + lanes <= t; j += lanes) {
+            ((DoubleVector) FloatVector.fromArray(floats, s, j).castShape(DOUBLES, 0)).sub(max)
+                    .lanewise(VectorOperators.EXP).intoArray(e, j);
+        }
         for (; j + lanes <= t; j += lanes) {
             for (int l = 0; l < lanes; l++) {
                 e[j + l] = s[j + l];
@@ -255,19 +286,13 @@ final class VectorKernels {
                         }
                         acc.intoArray(s, j0);
                     }
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < t; j++) {
-                        s[j] = (float) (s[j] * scale);
-                        max = Math.max(max, s[j]);
-                    }
+                    double max = scaleAndMax(s, t, scale);
                     expShifted(s, t, max, e);
                     double sum = 0;
                     for (int j = 0; j < t; j++) {
                         sum += e[j];
                     }
-                    for (int j = 0; j < t; j++) {
-                        p[j] = (float) (e[j] / sum);
-                    }
+                    divide(e, t, sum, p);
                     int c = 0;
                     for (; c < cBound; c += lanes) {
                         FloatVector acc = FloatVector.zero(FLOATS);
@@ -287,6 +312,47 @@ final class VectorKernels {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code s[j] = (float) (s[j] * scale)} for {@code j < t} and the largest of them: the scalar loop's product and
+     * rounding per element, in double lanes. A maximum does not depend on the order it is taken in (Math.max's NaN
+     * and signed-zero rules included), so the lanes' reduction gives the scalar loop's value.
+     */
+    private static double scaleAndMax(float[] s, int t, double scale) {
+        VectorSpecies<Float> floats = HALF;
+        int lanes = DOUBLES.length();
+        double max = Double.NEGATIVE_INFINITY;
+        int j = 0;
+        if (floats != null && lanes <= t) {
+            // lane-wise maxima, one reduction at the end (a reduction per vector cost more than the products)
+            FloatVector m = FloatVector.broadcast(floats, Float.NEGATIVE_INFINITY);
+            for (; j + lanes <= t; j += lanes) {
+                FloatVector f = (FloatVector) ((DoubleVector) FloatVector.fromArray(floats, s, j)
+                        .castShape(DOUBLES, 0)).mul(scale).castShape(floats, 0);
+                f.intoArray(s, j);
+                m = m.max(f);
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; j < t; j++) {
+            s[j] = (float) (s[j] * scale);
+            max = Math.max(max, s[j]);
+        }
+        return max;
+    }
+
+    /** {@code p[j] = (float) (e[j] / sum)} for {@code j < t}: an IEEE division and a rounding per lane. */
+    private static void divide(double[] e, int t, double sum, float[] p) {
+        VectorSpecies<Float> floats = HALF;
+        int lanes = DOUBLES.length();
+        int j = 0;
+        for (; floats != null && j + lanes <= t; j += lanes) {
+            ((FloatVector) DoubleVector.fromArray(DOUBLES, e, j).div(sum).castShape(floats, 0)).intoArray(p, j);
+        }
+        for (; j < t; j++) {
+            p[j] = (float) (e[j] / sum);
+        }
     }
 
     /**
