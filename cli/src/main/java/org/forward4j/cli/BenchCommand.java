@@ -37,8 +37,11 @@ import picocli.CommandLine.Option;
         description = "Measure estimator query throughput against plain forward evaluation of the same rows.")
 public final class BenchCommand implements Callable<Integer> {
 
-    /** Plain passes timed after each step. */
+    /** The fewest plain passes in the window timed after each step. */
     static final int PLAIN_PASSES = 3;
+
+    /** The shortest window of plain passes timed after each step, in seconds. */
+    static final double PLAIN_WINDOW_SECONDS = 0.025;
 
     @Option(names = "--shapes", split = ",", description = "MLP shapes (default 784-256-10,784-1024-1024-10)")
     List<String> shapes = List.of("784-256-10", "784-1024-1024-10");
@@ -258,9 +261,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * One row: warm-up, then steps alternating with plain passes until {@code steps} are timed or the row has run
-     * for {@code maxSeconds}. A full collection precedes every timed step (inside the memory probe) and every group
-     * of {@value #PLAIN_PASSES} plain passes that follows it, so neither pays for the other's garbage; the plain
-     * pass is repeated because it is short and its median then resists the odd pass slowed by other jobs.
+     * for {@code maxSeconds}. A full collection precedes every timed step (inside the memory probe) and every window
+     * of plain passes that follows it, so neither pays for the other's garbage; the plain rate is the median over
+     * the windows, which resists the odd window slowed by other jobs.
      *
      * @param label the console format of the shape and estimator columns
      */
@@ -326,21 +329,26 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * A full collection, one untimed pass (the collection leaves caches cold and the worker threads parked; a pass
-     * right after it measured up to 1.6x slower with two threads than passes in a loop, as JMH and the JAX peer time
-     * them), then {@value #PLAIN_PASSES} timed plain passes: {wall seconds, cpu seconds} each.
+     * right after it measured up to 1.6x slower with two threads than passes in a loop), then one timed window of
+     * back-to-back plain passes, at least {@value #PLAIN_PASSES} and {@value #PLAIN_WINDOW_SECONDS} s: {wall seconds,
+     * cpu seconds} per pass, averaged over the window. A window is how JMH and the JAX peer time a call; passes timed
+     * one by one also pay for the worker threads waking from the idle gap between them (784-256-10, two threads:
+     * 519,000 rows/s one by one after the collection's pause against 559,000 to 610,000 back to back).
      */
     private static List<double[]> timedPlain(Runnable plain) {
         MemoryProbe.collect();
         plain.run();
-        List<double[]> out = new ArrayList<>();
-        for (int i = 0; i < PLAIN_PASSES; i++) {
-            Map<Long, Long> cpu = CpuTime.snapshot();
-            long t0 = System.nanoTime();
+        Map<Long, Long> cpu = CpuTime.snapshot();
+        long t0 = System.nanoTime();
+        int passes = 0;
+        long t1;
+        do {
             plain.run();
-            long t1 = System.nanoTime();
-            out.add(new double[] {(t1 - t0) / 1e9, CpuTime.secondsSince(cpu, -1)});
-        }
-        return out;
+            passes++;
+            t1 = System.nanoTime();
+        } while (passes < PLAIN_PASSES || t1 - t0 < PLAIN_WINDOW_SECONDS * 1e9);
+        double cpuSeconds = CpuTime.secondsSince(cpu, -1);
+        return List.of(new double[] {(t1 - t0) / 1e9 / passes, cpuSeconds / passes});
     }
 
     private static double[] column(List<double[]> rows, int index) {
