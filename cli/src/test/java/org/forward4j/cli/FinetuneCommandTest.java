@@ -27,7 +27,7 @@ class FinetuneCommandTest {
     Path dir;
 
     private String[] tiny(Path out) {
-        return new String[] {"finetune", "--models", "cnn", "--seeds", "2", "-e", "cnn=2", "--no-grid",
+        return new String[] {"finetune", "--models", "cnn", "--seeds", "2", "-e", "cnn=2", "-q", "cnn=16", "--no-grid",
             "--pretrain-dataset", "mnist", "--pretrain-limit", "500", "--test-limit", "300", "--no-progress",
             "--cache", dir.resolve("cache").toString(), "-o", out.toString()};
     }
@@ -65,7 +65,7 @@ class FinetuneCommandTest {
             }
             used.add(last);
         }
-        // 2 epochs x 160/32 steps x 32 rows x 16 queries: every forward method spends the same N
+        // 2 epochs x 160/32 steps x 32 rows x 16 queries (-q cnn=16): every forward method spends the same N
         assertThat(budgets).containsExactly(2L * 5 * 32 * 16);
         assertThat(used).containsExactly(2L * 5 * 32 * 16);
         assertThat(backprop).isEqualTo(4);

@@ -61,7 +61,7 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = {"-q", "--queries-per-point"}, split = ",", paramLabel = "[MODEL=]Q", description = "forward "
             + "queries per point and step, every forward method of a model alike: Q for every model, or per model "
-            + "(default cnn=16,vit=256)")
+            + "(default cnn=64,vit=512)")
     List<String> queriesPerPoint = new ArrayList<>();
 
     @Option(names = {"-e", "--epochs"}, split = ",", paramLabel = "MODEL=E", description = "fine-tuning epochs up to "
@@ -104,8 +104,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     List<Double> gridLearningRates = new ArrayList<>(List.of(1e-3, 3e-3, 1e-2));
 
     @Option(names = "--grid-queries", split = ",", paramLabel = "Q", description = "grid queries per point (default "
-            + "4,8,16)")
-    List<Integer> gridQueries = new ArrayList<>(List.of(4, 8, 16));
+            + "4,16,64)")
+    List<Integer> gridQueries = new ArrayList<>(List.of(4, 16, 64));
 
     @Option(names = "--grid-epochs", paramLabel = "E", description = "epochs of the grid's runs (default: the "
             + "model's --epochs, so the grid cell of the main setting reuses its runs)")
@@ -344,7 +344,7 @@ public final class FinetuneCommand implements Callable<Integer> {
          */
         static final String VIT_CLASS_PATH = "names:blocks\\.1\\.(attn\\.(q|o)|ln2|mlp1|mlp2)\\..*|norm\\..*|head\\..*";
         static final Map<String, String> TRAINABLE = Map.of("cnn", "last:2", "vit", VIT_CLASS_PATH);
-        static final Map<String, Integer> QUERIES_PER_POINT = Map.of("cnn", 16, "vit", 256);
+        static final Map<String, Integer> QUERIES_PER_POINT = Map.of("cnn", 64, "vit", 512);
         static final Map<String, Integer> PRETRAIN_EPOCHS = Map.of("cnn", 1, "vit", 6);
         static final Map<String, Double> SIGMA = new java.util.HashMap<>();
 
