@@ -861,7 +861,10 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         private Act layerNorm(Layer.LayerNorm ln, Act a) {
             float[] xhat = new float[a.x.length];
             float[] y = new float[a.x.length];
-            if (VECTOR) {
+            if (GraphKernels.floatMath()) {
+                FloatMath.layerNorm(a.x, ln.dim(), p.values(ln.name() + ".weight"),
+                        p.values(ln.name() + ".bias"), Layer.LayerNorm.EPS, xhat, y);
+            } else if (VECTOR) {
                 VectorKernels.layerNorm(a.x, ln.dim(), p.values(ln.name() + ".weight"),
                         p.values(ln.name() + ".bias"), Layer.LayerNorm.EPS, xhat, y);
             } else {
@@ -1068,7 +1071,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 }
             }
             case GELU -> {
-                if (VECTOR) {
+                if (GraphKernels.floatMath()) {
+                    FloatMath.gelu(x, y, Layer.Act.GELU_C);
+                } else if (VECTOR) {
                     VectorKernels.gelu(x, y, Layer.Act.GELU_C);
                 } else {
                     for (int i = 0; i < x.length; i++) {

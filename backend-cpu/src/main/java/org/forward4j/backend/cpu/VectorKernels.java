@@ -259,6 +259,15 @@ final class VectorKernels {
      * @return the mixed values, rows of {@code [tq, D]}
      */
     static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads) {
+        return attention(q, k, v, rows, tq, t, d, heads, false);
+    }
+
+    /**
+     * {@link #attention(float[], float[], float[], int, int, int, int, int)}, with the softmax from
+     * {@link FloatMath#softmax} when {@code floatSoftmax} (the opt-in float mode; other bits).
+     */
+    static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
+                             boolean floatSoftmax) {
         int dh = d / heads;
         double scale = 1.0 / Math.sqrt(dh);
         int lanes = FLOATS.length();
@@ -268,7 +277,7 @@ final class VectorKernels {
         float[] kt = new float[dh * tp];
         float[] s = new float[tp];
         double[] e = new double[t];
-        float[] p = new float[t];
+        float[] p = new float[tp];
         for (int n = 0; n < rows; n++) {
             for (int h = 0; h < heads; h++) {
                 int base = n * t * d + h * dh;
@@ -286,13 +295,17 @@ final class VectorKernels {
                         }
                         acc.intoArray(s, j0);
                     }
-                    double max = scaleAndMax(s, t, scale);
-                    expShifted(s, t, max, e);
-                    double sum = 0;
-                    for (int j = 0; j < t; j++) {
-                        sum += e[j];
+                    if (floatSoftmax) {
+                        FloatMath.softmax(s, t, scale, p);
+                    } else {
+                        double max = scaleAndMax(s, t, scale);
+                        expShifted(s, t, max, e);
+                        double sum = 0;
+                        for (int j = 0; j < t; j++) {
+                            sum += e[j];
+                        }
+                        divide(e, t, sum, p);
                     }
-                    divide(e, t, sum, p);
                     int c = 0;
                     for (; c < cBound; c += lanes) {
                         FloatVector acc = FloatVector.zero(FLOATS);

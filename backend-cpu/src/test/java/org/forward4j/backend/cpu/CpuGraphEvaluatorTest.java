@@ -199,6 +199,84 @@ class CpuGraphEvaluatorTest {
         assertThat(theta).containsExactly(before);
     }
 
+    /**
+     * The opt-in float kernels (GELU, layer norm, softmax in float lanes) keep every graph within the same tolerances
+     * of the reference, and the same bits for 1 and 2 threads.
+     */
+    @ParameterizedTest(name = "{0} trainable={1} seed={2}")
+    @MethodSource("cases")
+    void floatKernelsStayWithinTheReferenceTolerance(String graph, String selection, long seed) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FastNoise.vectorized(),
+                "jdk.incubator.vector is not resolved in this JVM");
+        GraphObjective o = TinyGraphs.objective(graph, selection, 9, seed);
+        String what = graph + " trainable=" + selection + " seed=" + seed + ", float kernels";
+        float[] theta = TinyGraphs.gaussian(o.dimension(), seed + 7, 0.5f);
+        WeightPlan weights = weightPlan(o.size());
+        double[][] wantWeights = new ReferenceQueryEvaluator(o).evaluate(theta, weights);
+        ActivationPlan plan = activationPlan(31, o.size(), seed);
+        double[] w = new double[31];
+        for (int r = 0; r < w.length; r++) {
+            w[r] = Math.sin(r + 1.0);
+        }
+        float[] want = new float[o.dimension()];
+        double[] wantLosses;
+        try (ActivationPass ref = new ReferenceQueryEvaluator(o).evaluate(theta, plan)) {
+            wantLosses = ref.losses();
+            ref.accumulateGradient(w, want);
+        }
+        boolean was = GraphKernels.floatMath(true);
+        try {
+            assertThat(GraphKernels.floatMath()).isTrue();
+            float[][] got = new float[2][];
+            for (int threads = 1; threads <= 2; threads++) {
+                try (Backend b = backend(4, threads, 16)) {
+                    CpuGraphEvaluator e = graphEvaluator(b, o);
+                    double[][] losses = e.evaluate(theta, weights);
+                    for (int q = 0; q < wantWeights.length; q++) {
+                        assertLossesClose(losses[q], wantWeights[q], what + ", weight query " + q);
+                    }
+                    got[threads - 1] = new float[o.dimension()];
+                    try (ActivationPass pass = e.evaluate(theta, plan)) {
+                        assertLossesClose(pass.losses(), wantLosses, what + ", " + threads + " threads");
+                        pass.accumulateGradient(w, got[threads - 1]);
+                    }
+                }
+            }
+            assertGradientClose(got[1], want, what);
+            assertThat(got[1]).as("%s: 1 vs 2 threads", what).containsExactly(got[0]);
+        } finally {
+            GraphKernels.floatMath(was);
+        }
+    }
+
+    /** The float switch is live: on the vit (GELU, layer norm, attention) it changes losses, in the last bits. */
+    @Test
+    void theFloatSwitchChangesTheVitsLossesInTheLastBitsOnly() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FastNoise.vectorized(),
+                "jdk.incubator.vector is not resolved in this JVM");
+        GraphObjective o = TinyGraphs.objective("vit", "all", 9, 12);
+        float[] theta = TinyGraphs.gaussian(o.dimension(), 19, 0.5f);
+        WeightPlan plan = weightPlan(o.size());
+        double[][] exact;
+        double[][] fast;
+        boolean was = GraphKernels.floatMath(false);
+        try (Backend b = backend(4, 2, 0)) {
+            exact = graphEvaluator(b, o).evaluate(theta, plan);
+            GraphKernels.floatMath(true);
+            fast = graphEvaluator(b, o).evaluate(theta, plan);
+        } finally {
+            GraphKernels.floatMath(was);
+        }
+        int differ = 0;
+        for (int q = 0; q < exact.length; q++) {
+            assertLossesClose(fast[q], exact[q], "float against double kernels, query " + q);
+            for (int r = 0; r < exact[q].length; r++) {
+                differ += exact[q][r] != fast[q][r] ? 1 : 0;
+            }
+        }
+        assertThat(differ).as("losses that differ between the two modes").isPositive();
+    }
+
     /** Groups of 2, 6, 4, 2 and 5 queries, one data row each: a group can be larger than a chunk. */
     private static ActivationPlan groupedPlan(int[] groupEnds, int rowsAvailable, long step) {
         int n = groupEnds[groupEnds.length - 1];

@@ -160,6 +160,98 @@ class VectorGraphKernelsTest {
         }
     }
 
+    /**
+     * The opt-in float GELU ({@code v / (1 + exp(-2u))} in float lanes) against the default double kernel: within
+     * 1e-5 relative (a float exponential of an argument up to about 90 is good to about 50 ulps of 6e-8), plus the
+     * default's own error for negative x: it forms {@code 1 + tanh u} in double, which near {@code tanh u = -1}
+     * cancels down to an absolute error of an ulp of 1 (2.2e-16) times {@code |x| / 2}, and past {@code |u| > 20}
+     * it returns 0 where the true value, which the float form keeps, is below {@code 4.2e-18 |x|}.
+     */
+    @Test
+    void floatGeluIsTheDoubleKernelWithinFloatPrecision() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 31;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[100_003];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        x[0] = 0f;
+        x[1] = -0f;
+        x[2] = 40f;
+        x[3] = -40f;
+        float[] want = new float[x.length];
+        VectorKernels.gelu(x, want, Layer.Act.GELU_C);
+        float[] got = new float[x.length];
+        FloatMath.gelu(x, got, Layer.Act.GELU_C);
+        for (int i = 0; i < x.length; i++) {
+            assertThat((double) Math.abs(got[i] - want[i])).as("x = %s (seed %d)", x[i], seed)
+                    .isLessThanOrEqualTo(1e-5 * Math.abs(want[i]) + 2.3e-16 * Math.abs(x[i]));
+        }
+    }
+
+    /** The opt-in float layer norm against the default (the scalar loop's double arithmetic): within 1e-5. */
+    @Test
+    void floatLayerNormIsTheDoubleKernelWithinFloatPrecision() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 37;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int d : new int[] {1, 3, 16, 32, 33, 64}) {
+            int tokens = 17;
+            float[] x = new float[tokens * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 4 + (i % d == 0 ? 3 : 0));
+            }
+            float[] scale = new float[d];
+            float[] shift = new float[d];
+            for (int i = 0; i < d; i++) {
+                scale[i] = (float) (1 + rnd.nextGaussian() * 0.2);
+                shift[i] = (float) (rnd.nextGaussian() * 0.1);
+            }
+            float[] wantHat = new float[x.length];
+            float[] wantY = new float[x.length];
+            GraphKernels.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, wantHat, wantY);
+            float[] hat = new float[x.length];
+            float[] y = new float[x.length];
+            FloatMath.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, hat, y);
+            for (int i = 0; i < x.length; i++) {
+                assertThat((double) Math.abs(hat[i] - wantHat[i])).as("xhat, d %d, i %d (seed %d)", d, i, seed)
+                        .isLessThanOrEqualTo(1e-5 * (1 + Math.abs(wantHat[i])));
+                assertThat((double) Math.abs(y[i] - wantY[i])).as("y, d %d, i %d (seed %d)", d, i, seed)
+                        .isLessThanOrEqualTo(1e-5 * (1 + Math.abs(wantY[i])));
+            }
+        }
+    }
+
+    /** The attention core with the opt-in float softmax against the scalar loops: within 1e-5. */
+    @Test
+    void floatSoftmaxAttentionIsTheScalarLoopsWithinFloatPrecision() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 41;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[][] shapes = {{17, 32, 2}, {5, 6, 2}, {40, 40, 2}, {1, 8, 1}, {33, 48, 3}};
+        for (int[] shape : shapes) {
+            int t = shape[0];
+            int d = shape[1];
+            int heads = shape[2];
+            int rows = 5;
+            float[] k = new float[rows * t * d];
+            float[] v = new float[rows * t * d];
+            float[] q = new float[rows * t * d];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = (float) rnd.nextGaussian();
+                v[i] = (float) rnd.nextGaussian();
+                q[i] = (float) (3 * rnd.nextGaussian());
+            }
+            float[] want = GraphKernels.scalarAttention(q, k, v, rows, t, t, d, heads);
+            float[] got = VectorKernels.attention(q, k, v, rows, t, t, d, heads, true);
+            for (int i = 0; i < want.length; i++) {
+                assertThat((double) Math.abs(got[i] - want[i])).as("T=%d D=%d heads=%d, i %d (seed %d)", t, d,
+                        heads, i, seed).isLessThanOrEqualTo(1e-5 * (1 + Math.abs(want[i])));
+            }
+        }
+    }
+
     /** The Vector API ReLU is the scalar {@code x > 0 ? x : 0}, bit for bit, NaN and negative zero included. */
     @Test
     void reluGivesTheScalarLoopsBits() {
