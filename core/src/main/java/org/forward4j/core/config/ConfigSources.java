@@ -44,10 +44,11 @@ public final class ConfigSources {
 
     /**
      * System properties in the {@code forward4j.} namespace that are not settings: the installation folder the
-     * launcher passes, and the Fashion-MNIST folder the dataset loader reads.
+     * launcher passes, the Fashion-MNIST folder the dataset loader reads, and the {@code cpu} backend's JVM-wide
+     * kernel switches (the vector noise path, the opt-in float kernels of the layer graphs).
      */
     public static final java.util.Set<String> NON_SETTING_PROPERTIES = java.util.Set.of("forward4j.home",
-            "forward4j.fashion-mnist.dir");
+            "forward4j.fashion-mnist.dir", "forward4j.cpu.vector-noise", "forward4j.cpu.float-math");
 
     private ConfigSources() {
     }

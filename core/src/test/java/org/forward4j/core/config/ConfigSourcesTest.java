@@ -35,6 +35,19 @@ class ConfigSourcesTest {
                 .doesNotContainKeys("user.home", "PATH");
     }
 
+    /** The launcher's folder and the cpu backend's JVM-wide kernel switches are system properties, not settings. */
+    @Test
+    void jvmSwitchesInTheNamespaceAreNotSettings() {
+        Properties sys = new Properties();
+        sys.setProperty("forward4j.home", "/opt/forward4j");
+        sys.setProperty("forward4j.cpu.float-math", "true");
+        sys.setProperty("forward4j.cpu.vector-noise", "false");
+        sys.setProperty("forward4j.seed", "5");
+        Settings s = ConfigSources.resolve(Map.of(), null, Map.of(), sys, Map.of());
+        assertThat(s.asMap()).containsEntry("forward4j.seed", "5").doesNotContainKeys("forward4j.home",
+                "forward4j.cpu.float-math", "forward4j.cpu.vector-noise");
+    }
+
     @Test
     void environmentNamesMapToKeys() {
         assertThat(ConfigSources.fromEnvironment(Map.of("FORWARD4J_QUERIES_PER_POINT", "8",
