@@ -61,9 +61,10 @@ for rep in $(seq 1 "$reps"); do
         "$here/bin/forward4j" bench --shapes "$shape" --estimators lr,spsa --models none --no-sweep --steps "$steps" --warmup 40 \
           --chunk-rows "$chunk_rows" \
           --max-seconds "$max_seconds" -b 64 -q 16 -o "$out/bench-$rep-$shape" >"$out/bench-$rep-$shape.log" 2>&1
-        # bench.csv: shape (1), estimator (2), queries_per_step (4), queries_per_s (10), plain_rows_per_s (12),
-        # step_cpu_ms_median (14), plain_cpu_ms_median (15); CPU rates are per second of CPU time, all threads
-        awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $10, 1000 * $4 / $14;
+        # bench.csv: shape (1), estimator (2), queries_per_step (4), plain_rows_per_s (12), plain_cpu_ms_median
+        # (15), warm_queries_per_s (22), warm_queries_per_cpu_s (23): the steps' rate over a back-to-back window, as
+        # the peers time theirs; CPU rates are per second of CPU time, all threads
+        awk -F, -v rep="$rep" 'NR > 1 { print "forward4j", rep, $1, $2, $22, $23;
           print "forward4j", rep, $1, "plain", $12, 1000 * $4 / $15 }' \
           "$out/bench-$rep-$shape/bench.csv" >>"$raw"
       fi
@@ -92,7 +93,7 @@ for rep in $(seq 1 "$reps"); do
             -b 64 -q 16 -o "$dir" >"$dir.log" 2>&1
           # graph rows have the shape "cnn trainable=all": written cnn:all, so that a raw line keeps 6 fields
           awk -F, -v rep="$rep" 'NR > 1 && $1 ~ / trainable=/ { shape = $1; sub(/ trainable=/, ":", shape);
-            print "forward4j", rep, shape, $2, $10, 1000 * $4 / $14;
+            print "forward4j", rep, shape, $2, $22, $23;
             print "forward4j", rep, shape, "plain", $12, 1000 * $4 / $15 }' "$dir/bench.csv" >>"$raw"
         fi
       done
@@ -173,7 +174,10 @@ for shape in shapes:
 print()
 print("forward4j / JAX: the ratio of the two sides' rates in the same run (median and range over the runs). Per "
       "CPU-second: the same with each side's rate per second of its process's CPU time (all threads), which other "
-      "jobs on the machine disturb less than wall time.")
+      "jobs on the machine disturb less than wall time. Both sides time back-to-back calls: the peers in windows of "
+      "at least 20 calls and 0.5 s, forward4j's bench its plain passes in a window after each step and its steps in "
+      "one window of at least 3 steps and 0.25 s per row (its 'queries/s, warm'; a step longer than that counts "
+      "cold, as bench's own table times every step, after a full collection).")
 if pruned:
     print()
     print("Pruned JAX: forward4j's cpu backend computes the last block's query, attention output and MLP of a "

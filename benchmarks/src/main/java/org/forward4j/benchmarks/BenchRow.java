@@ -23,11 +23,14 @@ import java.util.Arrays;
  * @param liveHeapBytes peak live heap of one extra, untimed step ({@link MemoryProbe#peakLiveHeap}); -1 if not
  *     measured
  * @param load the one-minute load average when the row finished
+ * @param warmStepSeconds wall seconds per step over a window of back-to-back steps (as the JAX peers time a call);
+ *     NaN where not measured
+ * @param warmStepCpuSeconds CPU seconds (all threads) per step over the same window; NaN where not measured
  */
 public record BenchRow(String shape, String estimator, int drawsPerPoint, long queriesPerStep, double[] stepSeconds,
                        double[] plainSeconds, double[] stepCpuSeconds, double[] plainCpuSeconds, boolean warmedUp,
                        long allocatedBytes, long peakHeapBytes, long peakNativeBytes, long liveHeapBytes,
-                       String load) {
+                       String load, double warmStepSeconds, double warmStepCpuSeconds) {
 
     /**
      * Validates and copies the samples.
@@ -46,8 +49,13 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
      * @param peakNativeBytes peak native over baseline
      * @param liveHeapBytes peak live heap, -1 if not measured
      * @param load the load average
+     * @param warmStepSeconds seconds per step in the back-to-back window, positive, or NaN
+     * @param warmStepCpuSeconds CPU seconds per step in that window, or NaN
      */
     public BenchRow {
+        if (!(Double.isNaN(warmStepSeconds) || warmStepSeconds > 0)) {
+            throw new IllegalArgumentException("warmStepSeconds must be positive or NaN, got " + warmStepSeconds);
+        }
         if (queriesPerStep < 1) {
             throw new IllegalArgumentException("queriesPerStep must be at least 1, got " + queriesPerStep);
         }
@@ -178,6 +186,25 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
     }
 
     /**
+     * Queries per second over the back-to-back window: the rate a loop of steps sustains, measured the way the JAX
+     * peers measure theirs; where no window was run (steps too long to repeat), the cold median's rate.
+     *
+     * @return queries per second, warm
+     */
+    public double warmQueriesPerSecond() {
+        return Double.isNaN(warmStepSeconds) ? queriesPerSecond() : queriesPerStep / warmStepSeconds;
+    }
+
+    /**
+     * Queries per CPU-second (all threads) over the back-to-back window, or over the cold steps where no window ran.
+     *
+     * @return queries per CPU-second, NaN if CPU time was not measured
+     */
+    public double warmQueriesPerCpuSecond() {
+        return Double.isNaN(warmStepSeconds) ? queriesPerStep / stepCpuMedian() : queriesPerStep / warmStepCpuSeconds;
+    }
+
+    /**
      * Rows per second of the plain forward pass (the physical limit).
      *
      * @return the throughput
@@ -213,7 +240,9 @@ public record BenchRow(String shape, String estimator, int drawsPerPoint, long q
                 && Arrays.equals(r.stepSeconds, stepSeconds) && Arrays.equals(r.plainSeconds, plainSeconds)
                 && Arrays.equals(r.stepCpuSeconds, stepCpuSeconds) && Arrays.equals(r.plainCpuSeconds, plainCpuSeconds)
                 && r.warmedUp == warmedUp && r.allocatedBytes == allocatedBytes && r.peakHeapBytes == peakHeapBytes
-                && r.peakNativeBytes == peakNativeBytes && r.liveHeapBytes == liveHeapBytes && r.load.equals(load);
+                && r.peakNativeBytes == peakNativeBytes && r.liveHeapBytes == liveHeapBytes && r.load.equals(load)
+                && Double.compare(r.warmStepSeconds, warmStepSeconds) == 0
+                && Double.compare(r.warmStepCpuSeconds, warmStepCpuSeconds) == 0;
     }
 
     @Override

@@ -10,7 +10,7 @@ public final class BenchTable {
     public static final String CSV_HEADER = "shape,estimator,draws_per_point,queries_per_step,steps,warmed_up,"
             + "step_ms_median,step_ms_min,step_ms_max,queries_per_s,plain_ms_median,plain_rows_per_s,"
             + "fraction_of_plain,step_cpu_ms_median,plain_cpu_ms_median,fraction_of_plain_cpu,alloc_mb_per_step,"
-            + "peak_heap_mb,live_heap_mb,peak_native_mb,load1";
+            + "peak_heap_mb,live_heap_mb,peak_native_mb,load1,warm_queries_per_s,warm_queries_per_cpu_s";
 
     private static final double MIB = 1024.0 * 1024.0;
 
@@ -46,22 +46,26 @@ public final class BenchTable {
                 header.batchSize(), header.seed()));
         b.append("- load average (1/5/15 min): ").append(header.loadStart()).append(" at start, ")
                 .append(header.loadEnd()).append(" at end\n\n");
-        b.append("| shape | estimator | draws/pt | queries/step | steps | ms/step | queries/s | plain rows/s "
-                + "| of plain | of plain (cpu) | alloc MB/step | peak heap MB | live heap MB | peak native MB |\n");
-        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        b.append("| shape | estimator | draws/pt | queries/step | steps | ms/step | queries/s | queries/s, warm "
+                + "| plain rows/s | of plain | of plain (cpu) | alloc MB/step | peak heap MB | live heap MB "
+                + "| peak native MB |\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         boolean unwarmed = false;
         for (BenchRow r : rows) {
             unwarmed |= !r.warmedUp();
-            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d%s | %.1f | %,.0f | %,.0f | %.3f | %s | %s "
-                            + "| %s | %s | %s |%n", r.shape(), r.estimator().replace("|", "\\|"), r.drawsPerPoint(),
-                    r.queriesPerStep(), r.stepSeconds().length, r.warmedUp() ? "" : "*", r.stepMedian() * 1e3,
-                    r.queriesPerSecond(), r.plainRowsPerSecond(), r.fractionOfPlain(),
+            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d%s | %.1f | %,.0f | %,.0f | %,.0f | %.3f "
+                            + "| %s | %s | %s | %s | %s |%n", r.shape(), r.estimator().replace("|", "\\|"),
+                    r.drawsPerPoint(), r.queriesPerStep(), r.stepSeconds().length, r.warmedUp() ? "" : "*",
+                    r.stepMedian() * 1e3, r.queriesPerSecond(), r.warmQueriesPerSecond(), r.plainRowsPerSecond(),
+                    r.fractionOfPlain(),
                     fraction(r.fractionOfPlainCpu()), mib(r.allocatedBytes()), mib(r.peakHeapBytes()),
                     mib(r.liveHeapBytes()), mib(r.peakNativeBytes())));
         }
         b.append('\n');
         b.append("ms/step: median wall time of a whole estimator step (begin, then finish with every point's draws). "
-                + "queries/s: queries per step / ms/step. plain rows/s: the same number of rows through an "
+                + "queries/s: queries per step / ms/step (each step timed alone, after a full collection). "
+                + "queries/s, warm: the same over one window of back-to-back steps (at least 3 and 0.25 s, as JMH and "
+                + "the JAX peers time a call; steps over 0.25 s: the cold rate). plain rows/s: the same number of rows through an "
                 + "unperturbed forward pass on the same backend, timed alternately with the steps; of plain: "
                 + "queries/s / plain rows/s; of plain (cpu): plain CPU time / step CPU time (all threads), less "
                 + "sensitive to other jobs on the machine but blind to idle cores. alloc: heap bytes allocated per step by all threads; peak heap: highest "
@@ -95,12 +99,12 @@ public final class BenchTable {
                 max = Math.max(max, v);
             }
             b.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%b,%.3f,%.3f,%.3f,%.1f,%.3f,%.1f,%.4f,%.3f,%.3f,%.4f,%s,"
-                            + "%s,%s,%s,%s%n", quote(r.shape()), quote(r.estimator()), r.drawsPerPoint(),
+                            + "%s,%s,%s,%s,%.1f,%.1f%n", quote(r.shape()), quote(r.estimator()), r.drawsPerPoint(),
                     r.queriesPerStep(), s.length, r.warmedUp(), r.stepMedian() * 1e3, min * 1e3, max * 1e3,
                     r.queriesPerSecond(), r.plainMedian() * 1e3, r.plainRowsPerSecond(), r.fractionOfPlain(),
                     r.stepCpuMedian() * 1e3, r.plainCpuMedian() * 1e3, r.fractionOfPlainCpu(),
                     mib(r.allocatedBytes()), mib(r.peakHeapBytes()), mib(r.liveHeapBytes()), mib(r.peakNativeBytes()),
-                    quote(r.load())));
+                    quote(r.load()), r.warmQueriesPerSecond(), r.warmQueriesPerCpuSecond()));
         }
         return b.toString();
     }

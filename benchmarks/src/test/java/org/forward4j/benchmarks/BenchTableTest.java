@@ -20,7 +20,23 @@ class BenchTableTest {
     private static BenchRow row(String estimator, double[] steps, double[] plain, boolean warmed, long alloc) {
         // CPU time: twice the wall time for steps, three times for plain passes
         return new BenchRow("784-256-10", estimator, 8, 1024, steps, plain, scaled(steps, 2), scaled(plain, 3), warmed,
-                alloc, 3L << 20, 5L << 19, 7L << 18, "1.50");
+                alloc, 3L << 20, 5L << 19, 7L << 18, "1.50", Double.NaN, Double.NaN);
+    }
+
+    @Test
+    void theWarmRateIsTheWindowsOrTheColdStepsWhereNoneRan() {
+        BenchRow cold = row("lr", new double[] {0.2}, new double[] {0.05}, true, 0);
+        assertThat(cold.warmQueriesPerSecond()).isEqualTo(cold.queriesPerSecond());
+        assertThat(cold.warmQueriesPerCpuSecond()).isCloseTo(1024 / 0.4, within(1e-9));
+        BenchRow warm = new BenchRow("784-256-10", "lr", 8, 1024, new double[] {0.2}, new double[] {0.05},
+                new double[] {0.4}, new double[] {0.15}, true, 0, 0, 0, -1, "1", 0.05, 0.08);
+        assertThat(warm.warmQueriesPerSecond()).isCloseTo(1024 / 0.05, within(1e-9));
+        assertThat(warm.warmQueriesPerCpuSecond()).isCloseTo(1024 / 0.08, within(1e-9));
+        assertThat(warm.queriesPerSecond()).isCloseTo(1024 / 0.2, within(1e-9));
+        assertThatThrownBy(() -> new BenchRow("s", "lr", 1, 1, new double[] {1}, new double[] {1},
+                new double[] {1}, new double[] {1}, true, 0, 0, 0, -1, "0", 0.0, 0.0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("warmStepSeconds must be positive or NaN, got 0.0");
     }
 
     private static double[] scaled(double[] v, double f) {
@@ -53,7 +69,7 @@ class BenchTableTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("plainSeconds must be positive and finite, got [0.0]");
         assertThatThrownBy(() -> new BenchRow("s", "lr", 1, 1, new double[] {1, 2}, new double[] {1},
-                new double[] {1}, new double[] {1}, true, 0, 0, 0, -1, "0"))
+                new double[] {1}, new double[] {1}, true, 0, 0, 0, -1, "0", Double.NaN, Double.NaN))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("stepCpuSeconds needs one value per wall-time sample (2), got 1");
     }
@@ -67,10 +83,10 @@ class BenchTableTest {
         assertThat(md).contains("- machine: 2 cores (Test CPU), TestVM 17, TestOS 1 amd64, max heap 4096 MiB\n")
                 .contains("- backend: cpu (ND4J, 2 threads); batch 64 of bundled MNIST; seed 7\n")
                 .contains("- load average (1/5/15 min): 1.0 2.0 3.0 at start, 4.0 5.0 6.0 at end\n")
-                .contains("| 784-256-10 | lr | 8 | 1024 | 1 | 100.0 | 10,240 | 20,480 | 0.500 | 0.750 | 2.0 | 3.0 "
-                        + "| 1.8 | 2.5 |\n")
-                .contains("| 784-256-10 | spsa:directions=per-point | 8 | 1024 | 1* | 1500.0 | 683 | 20,480 | 0.033 "
-                        + "| 0.050 | n/a | 3.0 | 1.8 | 2.5 |\n")
+                .contains("| 784-256-10 | lr | 8 | 1024 | 1 | 100.0 | 10,240 | 10,240 | 20,480 | 0.500 | 0.750 | 2.0 "
+                        + "| 3.0 | 1.8 | 2.5 |\n")
+                .contains("| 784-256-10 | spsa:directions=per-point | 8 | 1024 | 1* | 1500.0 | 683 | 683 | 20,480 "
+                        + "| 0.033 | 0.050 | n/a | 3.0 | 1.8 | 2.5 |\n")
                 .contains("*: a single step, without a separate warm-up step");
         assertThat(md.lines().filter(l -> l.startsWith("|"))).hasSize(4);
     }
@@ -89,7 +105,7 @@ class BenchTableTest {
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0)).isEqualTo(BenchTable.CSV_HEADER);
         assertThat(lines.get(1)).isEqualTo("784-256-10,\"spsa:scale=1e-3,x\",8,1024,2,true,200.000,100.000,300.000,"
-                + "5120.0,50.000,20480.0,0.2500,400.000,150.000,0.3750,1.0,3.0,1.8,2.5,1.50");
+                + "5120.0,50.000,20480.0,0.2500,400.000,150.000,0.3750,1.0,3.0,1.8,2.5,1.50,5120.0,2560.0");
     }
 
     @Test

@@ -43,6 +43,9 @@ public final class BenchCommand implements Callable<Integer> {
     /** The shortest window of plain passes timed after each step, in seconds. */
     static final double PLAIN_WINDOW_SECONDS = 0.025;
 
+    /** The shortest window of back-to-back steps for the warm rate; longer steps report their cold rate. */
+    static final double WARM_WINDOW_SECONDS = 0.25;
+
     @Option(names = "--shapes", split = ",", description = "MLP shapes (default 784-256-10,784-1024-1024-10)")
     List<String> shapes = List.of("784-256-10", "784-1024-1024-10");
 
@@ -301,17 +304,42 @@ public final class BenchCommand implements Callable<Integer> {
             peakHeap = Math.max(peakHeap, (long) s[3]);
             peakNative = s[4] < 0 ? -1 : Math.max(peakNative, (long) s[4]);
         }
+        double[] warm = single || median(stepTimes) > WARM_WINDOW_SECONDS ? new double[] {Double.NaN, Double.NaN}
+                : warmWindow(step);
         // one more, untimed step for the live heap, unless steps are too long to repeat
         long live = single || median(stepTimes) > maxSeconds / 2 ? -1 : probe.peakLiveHeap(step);
         BenchRow row = new BenchRow(shape, v.spec(), draws, queriesPerStep, stepTimes, column(plains, 0),
                 column(samples, 1), column(plains, 1), warmup > 0 && !single,
                 allocated < 0 ? -1 : allocated / stepTimes.length, peakHeap, peakNative, live,
-                MachineInfo.loadAverage().split(" ")[0]);
+                MachineInfo.loadAverage().split(" ")[0], warm[0], warm[1]);
         System.err.printf(Locale.ROOT, label + " draws %3d: %9.1f ms/step, %,10.0f queries/s, %.3f of plain "
                         + "(%,.0f rows/s), %.3f in cpu time, load %s%n", row.shape(), row.estimator(), draws,
                 row.stepMedian() * 1e3, row.queriesPerSecond(), row.fractionOfPlain(), row.plainRowsPerSecond(),
                 row.fractionOfPlainCpu(), row.load());
         return row;
+    }
+
+    /**
+     * The steps' sustained rate: after a collection and one untimed step, one window of back-to-back steps (at
+     * least {@value #PLAIN_PASSES} and {@value #WARM_WINDOW_SECONDS} s), timed as a whole, as JMH and the JAX peers
+     * time a call. The cold steps above pay, each, for worker threads parked by the collection before it and caches
+     * it emptied; a short step (the vit's last:2 lr, under a millisecond) ran twice as fast in a loop.
+     *
+     * @return {wall seconds, cpu seconds} per step
+     */
+    private static double[] warmWindow(Runnable step) {
+        MemoryProbe.collect();
+        step.run();
+        Map<Long, Long> cpu = CpuTime.snapshot();
+        long t0 = System.nanoTime();
+        int steps = 0;
+        long t1;
+        do {
+            step.run();
+            steps++;
+            t1 = System.nanoTime();
+        } while (steps < PLAIN_PASSES || t1 - t0 < WARM_WINDOW_SECONDS * 1e9);
+        return new double[] {(t1 - t0) / 1e9 / steps, CpuTime.secondsSince(cpu, -1) / steps};
     }
 
     /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */
