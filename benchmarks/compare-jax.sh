@@ -176,8 +176,8 @@ print("forward4j / JAX: the ratio of the two sides' rates in the same run (media
       "CPU-second: the same with each side's rate per second of its process's CPU time (all threads), which other "
       "jobs on the machine disturb less than wall time. Both sides time back-to-back calls: the peers in windows of "
       "at least 20 calls and 0.5 s, forward4j's bench its plain passes in a window after each step and its steps in "
-      "one window of at least 3 steps and 0.25 s per row (its 'queries/s, warm'; a step longer than that counts "
-      "cold, as bench's own table times every step, after a full collection).")
+      "the median of 3 windows of at least 3 steps and 0.15 s per row (its 'queries/s, warm'; a step longer than "
+      "that counts cold, as bench's own table times every step, after a full collection).")
 if pruned:
     print()
     print("Pruned JAX: forward4j's cpu backend computes the last block's query, attention output and MLP of a "

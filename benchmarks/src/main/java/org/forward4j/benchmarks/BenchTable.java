@@ -64,8 +64,9 @@ public final class BenchTable {
         b.append('\n');
         b.append("ms/step: median wall time of a whole estimator step (begin, then finish with every point's draws). "
                 + "queries/s: queries per step / ms/step (each step timed alone, after a full collection). "
-                + "queries/s, warm: the same over one window of back-to-back steps (at least 3 and 0.25 s, as JMH and "
-                + "the JAX peers time a call; steps over 0.25 s: the cold rate). plain rows/s: the same number of rows through an "
+                + "queries/s, warm: the same over windows of back-to-back steps (the median of 3 windows of at least 3 "
+                + "steps and 0.15 s, as JMH and the JAX peers time a call; steps over 0.15 s: the cold rate). "
+                + "plain rows/s: the same number of rows through an "
                 + "unperturbed forward pass on the same backend, timed alternately with the steps; of plain: "
                 + "queries/s / plain rows/s; of plain (cpu): plain CPU time / step CPU time (all threads), less "
                 + "sensitive to other jobs on the machine but blind to idle cores. alloc: heap bytes allocated per step by all threads; peak heap: highest "

@@ -383,7 +383,7 @@ final class GraphKernels {
     /**
      * Whether the layer graphs' GELU, layer norm and softmax run as {@link FloatMath}'s float kernels: opt-in with
      * {@code -D}{@value #FLOAT_MATH_PROPERTY}{@code =true}, only where the Vector API is in use. It trades the
-     * default's bit-for-bit agreement with the scalar reference for about 1.2x on a small ViT's forward.
+     * default's bit-for-bit agreement with the scalar reference for about 1.1x on a small ViT's forward.
      *
      * @return true when the float kernels are in use
      */
