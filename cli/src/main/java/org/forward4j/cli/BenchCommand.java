@@ -336,19 +336,28 @@ public final class BenchCommand implements Callable<Integer> {
         step.run();
         double[][] windows = new double[WARM_WINDOWS][];
         for (int w = 0; w < WARM_WINDOWS; w++) {
-            Map<Long, Long> cpu = CpuTime.snapshot();
-            long t0 = System.nanoTime();
-            int steps = 0;
-            long t1;
-            do {
-                step.run();
-                steps++;
-                t1 = System.nanoTime();
-            } while (steps < PLAIN_PASSES || t1 - t0 < WARM_WINDOW_SECONDS * 1e9);
-            windows[w] = new double[] {(t1 - t0) / 1e9 / steps, CpuTime.secondsSince(cpu, -1) / steps};
+            windows[w] = window(step, WARM_WINDOW_SECONDS);
         }
         java.util.Arrays.sort(windows, java.util.Comparator.comparingDouble(x -> x[0]));
         return windows[WARM_WINDOWS / 2];
+    }
+
+    /**
+     * Runs {@code call} back to back, at least {@value #PLAIN_PASSES} times and {@code seconds}, timed as a whole.
+     *
+     * @return {wall seconds, cpu seconds (all threads)} per call
+     */
+    private static double[] window(Runnable call, double seconds) {
+        Map<Long, Long> cpu = CpuTime.snapshot();
+        long t0 = System.nanoTime();
+        int calls = 0;
+        long t1;
+        do {
+            call.run();
+            calls++;
+            t1 = System.nanoTime();
+        } while (calls < PLAIN_PASSES || t1 - t0 < seconds * 1e9);
+        return new double[] {(t1 - t0) / 1e9 / calls, CpuTime.secondsSince(cpu, -1) / calls};
     }
 
     /** Times one step under the probe: {wall seconds, cpu seconds, allocated bytes, peak heap, peak native}. */
@@ -375,17 +384,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static List<double[]> timedPlain(Runnable plain) {
         MemoryProbe.collect();
         plain.run();
-        Map<Long, Long> cpu = CpuTime.snapshot();
-        long t0 = System.nanoTime();
-        int passes = 0;
-        long t1;
-        do {
-            plain.run();
-            passes++;
-            t1 = System.nanoTime();
-        } while (passes < PLAIN_PASSES || t1 - t0 < PLAIN_WINDOW_SECONDS * 1e9);
-        double cpuSeconds = CpuTime.secondsSince(cpu, -1);
-        return List.of(new double[] {(t1 - t0) / 1e9 / passes, cpuSeconds / passes});
+        return List.of(window(plain, PLAIN_WINDOW_SECONDS));
     }
 
     private static double[] column(List<double[]> rows, int index) {

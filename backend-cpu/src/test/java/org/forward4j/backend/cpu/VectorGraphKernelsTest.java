@@ -63,6 +63,34 @@ class VectorGraphKernelsTest {
         }
     }
 
+    /** A layer-norm kernel's signature, to run the reference and a candidate alike. */
+    private interface LayerNormKernel {
+        void apply(float[] x, int d, float[] scale, float[] shift, float eps, float[] xhat, float[] y);
+    }
+
+    /** Runs a layer-norm kernel on {x, scale, shift}: {xhat, y}. */
+    private static float[][] layerNorm(LayerNormKernel kernel, float[][] in, int d) {
+        float[] hat = new float[in[0].length];
+        float[] y = new float[in[0].length];
+        kernel.apply(in[0], d, in[1], in[2], Layer.LayerNorm.EPS, hat, y);
+        return new float[][] {hat, y};
+    }
+
+    /** Layer-norm inputs: {tokens x D values (the first of each token offset by 3), scale near 1, shift near 0}. */
+    private static float[][] layerNormInputs(SplittableRandom rnd, int tokens, int d) {
+        float[] x = new float[tokens * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 4 + (i % d == 0 ? 3 : 0));
+        }
+        float[] scale = new float[d];
+        float[] shift = new float[d];
+        for (int i = 0; i < d; i++) {
+            scale[i] = (float) (1 + rnd.nextGaussian() * 0.2);
+            shift[i] = (float) (rnd.nextGaussian() * 0.1);
+        }
+        return new float[][] {x, scale, shift};
+    }
+
     @Test
     void layerNormInLanesIsTheScalarLoopBitForBit() {
         Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
@@ -70,23 +98,14 @@ class VectorGraphKernelsTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int d : new int[] {1, 3, 8, 32, 33}) {
             for (int tokens : new int[] {1, 7, 8, 9, 17, 64, 100}) {
-                float[] x = new float[tokens * d];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) (rnd.nextGaussian() * 4 + (i % d == 0 ? 3 : 0));
-                }
-                float[] scale = new float[d];
-                float[] shift = new float[d];
-                for (int i = 0; i < d; i++) {
-                    scale[i] = (float) (1 + rnd.nextGaussian() * 0.2);
-                    shift[i] = (float) (rnd.nextGaussian() * 0.1);
-                }
-                float[] wantHat = new float[x.length];
-                float[] wantY = new float[x.length];
-                GraphKernels.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, wantHat, wantY);
-                float[] hat = new float[x.length];
-                float[] y = new float[x.length];
-                VectorKernels.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, hat, y);
-                for (int i = 0; i < x.length; i++) {
+                float[][] in = layerNormInputs(rnd, tokens, d);
+                float[][] want = layerNorm(GraphKernels::layerNorm, in, d);
+                float[][] got = layerNorm(VectorKernels::layerNorm, in, d);
+                float[] wantHat = want[0];
+                float[] wantY = want[1];
+                float[] hat = got[0];
+                float[] y = got[1];
+                for (int i = 0; i < hat.length; i++) {
                     assertThat(Float.floatToIntBits(hat[i])).as("xhat, d %d, tokens %d, i %d (seed %d)", d, tokens,
                             i, seed).isEqualTo(Float.floatToIntBits(wantHat[i]));
                     assertThat(Float.floatToIntBits(y[i])).as("y, d %d, tokens %d, i %d (seed %d)", d, tokens, i,
@@ -197,24 +216,14 @@ class VectorGraphKernelsTest {
         long seed = 37;
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int d : new int[] {1, 3, 16, 32, 33, 64}) {
-            int tokens = 17;
-            float[] x = new float[tokens * d];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (rnd.nextGaussian() * 4 + (i % d == 0 ? 3 : 0));
-            }
-            float[] scale = new float[d];
-            float[] shift = new float[d];
-            for (int i = 0; i < d; i++) {
-                scale[i] = (float) (1 + rnd.nextGaussian() * 0.2);
-                shift[i] = (float) (rnd.nextGaussian() * 0.1);
-            }
-            float[] wantHat = new float[x.length];
-            float[] wantY = new float[x.length];
-            GraphKernels.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, wantHat, wantY);
-            float[] hat = new float[x.length];
-            float[] y = new float[x.length];
-            FloatMath.layerNorm(x, d, scale, shift, Layer.LayerNorm.EPS, hat, y);
-            for (int i = 0; i < x.length; i++) {
+            float[][] in = layerNormInputs(rnd, 17, d);
+            float[][] want = layerNorm(GraphKernels::layerNorm, in, d);
+            float[][] got = layerNorm(FloatMath::layerNorm, in, d);
+            float[] wantHat = want[0];
+            float[] wantY = want[1];
+            float[] hat = got[0];
+            float[] y = got[1];
+            for (int i = 0; i < hat.length; i++) {
                 assertThat((double) Math.abs(hat[i] - wantHat[i])).as("xhat, d %d, i %d (seed %d)", d, i, seed)
                         .isLessThanOrEqualTo(1e-5 * (1 + Math.abs(wantHat[i])));
                 assertThat((double) Math.abs(y[i] - wantY[i])).as("y, d %d, i %d (seed %d)", d, i, seed)
