@@ -37,8 +37,8 @@ import picocli.CommandLine.Option;
         description = "Measure estimator query throughput against plain forward evaluation of the same rows.")
 public final class BenchCommand implements Callable<Integer> {
 
-    /** The fewest plain passes in the window timed after each step. */
-    static final int PLAIN_PASSES = 3;
+    /** The fewest calls in a timed window (of plain passes, or of warm steps). */
+    static final int WINDOW_MIN_CALLS = 3;
 
     /** The shortest window of plain passes timed after each step, in seconds. */
     static final double PLAIN_WINDOW_SECONDS = 0.025;
@@ -324,8 +324,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * The steps' sustained rate: after a collection and one untimed step, {@value #WARM_WINDOWS} windows of
-     * back-to-back steps (each at least {@value #PLAIN_PASSES} steps and {@value #WARM_WINDOW_SECONDS} s), each timed
-     * as a whole, as JMH and the JAX peers time a call; the window with the median wall time per step counts. The
+     * back-to-back steps (each at least {@value #WINDOW_MIN_CALLS} steps and {@value #WARM_WINDOW_SECONDS} s), each
+     * timed as a whole, as JMH and the JAX peers time a call; the window with the median wall time per step counts. The
      * cold steps above pay, each, for worker threads parked by the collection before it and caches it emptied; a
      * short step (the vit's last:2 lr, under a millisecond) ran twice as fast in a loop.
      *
@@ -343,7 +343,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs {@code call} back to back, at least {@value #PLAIN_PASSES} times and {@code seconds}, timed as a whole.
+     * Runs {@code call} back to back, at least {@value #WINDOW_MIN_CALLS} times and {@code seconds}, timed as a whole.
      *
      * @return {wall seconds, cpu seconds (all threads)} per call
      */
@@ -356,7 +356,7 @@ public final class BenchCommand implements Callable<Integer> {
             call.run();
             calls++;
             t1 = System.nanoTime();
-        } while (calls < PLAIN_PASSES || t1 - t0 < seconds * 1e9);
+        } while (calls < WINDOW_MIN_CALLS || t1 - t0 < seconds * 1e9);
         return new double[] {(t1 - t0) / 1e9 / calls, CpuTime.secondsSince(cpu, -1) / calls};
     }
 
@@ -376,10 +376,10 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * A full collection, one untimed pass (the collection leaves caches cold and the worker threads parked; a pass
      * right after it measured up to 1.6x slower with two threads than passes in a loop), then one timed window of
-     * back-to-back plain passes, at least {@value #PLAIN_PASSES} and {@value #PLAIN_WINDOW_SECONDS} s: {wall seconds,
-     * cpu seconds} per pass, averaged over the window. A window is how JMH and the JAX peer time a call; passes timed
-     * one by one also pay for the worker threads waking from the idle gap between them (784-256-10, two threads:
-     * 519,000 rows/s one by one after the collection's pause against 559,000 to 610,000 back to back).
+     * back-to-back plain passes, at least {@value #WINDOW_MIN_CALLS} and {@value #PLAIN_WINDOW_SECONDS} s: {wall
+     * seconds, cpu seconds} per pass, averaged over the window. A window is how JMH and the JAX peer time a call;
+     * passes timed one by one also pay for the worker threads waking from the idle gap between them (784-256-10, two
+     * threads: 519,000 rows/s one by one after the collection's pause against 559,000 to 610,000 back to back).
      */
     private static List<double[]> timedPlain(Runnable plain) {
         MemoryProbe.collect();

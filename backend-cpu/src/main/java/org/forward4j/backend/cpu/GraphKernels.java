@@ -404,6 +404,18 @@ final class GraphKernels {
     }
 
     /**
+     * One head's keys transposed for the score loops: {@code kt[c * stride + j] = k[base + j * d + c]} for the
+     * {@code t} keys and {@code dh} values of the head starting at {@code base}.
+     */
+    static void transposeKeys(float[] k, int base, int t, int d, int dh, float[] kt, int stride) {
+        for (int j = 0; j < t; j++) {
+            for (int c = 0; c < dh; c++) {
+                kt[c * stride + j] = k[base + j * d + c];
+            }
+        }
+    }
+
+    /**
      * {@link #attention} in scalar loops: the reference of the Vector API version (the same exponentials when the
      * module is there), and the path where it is absent.
      */
@@ -418,11 +430,7 @@ final class GraphKernels {
         for (int n = 0; n < rows; n++) {
             for (int h = 0; h < heads; h++) {
                 int base = n * t * d + h * dh;
-                for (int j = 0; j < t; j++) {
-                    for (int c = 0; c < dh; c++) {
-                        kt[c * t + j] = k[base + j * d + c];
-                    }
-                }
+                transposeKeys(k, base, t, d, dh, kt, t);
                 for (int i = 0; i < tq; i++) {
                     int qi = n * tq * d + h * dh + i * d;
                     java.util.Arrays.fill(s, 0f);

@@ -281,11 +281,7 @@ final class VectorKernels {
         for (int n = 0; n < rows; n++) {
             for (int h = 0; h < heads; h++) {
                 int base = n * t * d + h * dh;
-                for (int j = 0; j < t; j++) {
-                    for (int c = 0; c < dh; c++) {
-                        kt[c * tp + j] = k[base + j * d + c];
-                    }
-                }
+                GraphKernels.transposeKeys(k, base, t, d, dh, kt, tp);
                 for (int i = 0; i < tq; i++) {
                     int qi = n * tq * d + h * dh + i * d;
                     for (int j0 = 0; j0 < tp; j0 += lanes) {
