@@ -80,6 +80,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
     private final Map<String, Integer> tensorIndex = new HashMap<>();
     /** Weight tensors read from Java arrays, not native memory: those of stride-1 convolutions (computed directly). */
     private final java.util.Set<String> directWeights = new java.util.HashSet<>();
+    /** The weights {@link VectorKernels#affine} multiplies, {@code [out, in]}: kept transposed as Java arrays. */
+    private final Map<String, int[]> transposedShape = new HashMap<>();
     /** θ offset of each tensor, -1 for frozen ones. */
     private final int[] thetaOffset;
     private final int prefix;
@@ -135,7 +137,23 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 collectDirectWeights(r.body());
             } else if (l instanceof Layer.Conv2d c && c.stride() == 1) {
                 directWeights.add(c.name() + ".weight");
+            } else if (l instanceof Layer.Attention at) {
+                for (Layer.Linear p : at.projections()) {
+                    vectorWeight(p.name(), p.in(), p.out());
+                }
+            } else if (l instanceof Layer.Linear lin) {
+                vectorWeight(lin.name(), lin.in(), lin.out());
+            } else if (l instanceof Layer.PatchEmbed pe) {
+                vectorWeight(pe.name(), pe.channels() * pe.patch() * pe.patch(), pe.dim());
             }
+        }
+    }
+
+    /** Marks a linear map's weights for {@link VectorKernels#affine} (kept transposed) where it takes the widths. */
+    private void vectorWeight(String layer, int in, int out) {
+        if (VECTOR && VectorKernels.affineTakes(in, out)) {
+            directWeights.add(layer + ".weight");
+            transposedShape.put(layer + ".weight", new int[] {out, in});
         }
     }
 
@@ -186,12 +204,15 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         private final int toBlock;
         private final FloatPointer[] matrices = new FloatPointer[tensors.size()];
         private final float[][] values = new float[tensors.size()][];
+        /** Per tensor, {@code [out, in]} where its values are kept transposed, else null. */
+        private final int[][] transposed = new int[tensors.size()][];
 
         Params(float[] full, int fromBlock, int toBlock) {
             this.fromBlock = fromBlock;
             this.toBlock = toBlock;
             for (int t = 0; t < tensors.size(); t++) {
                 LayerGraph.Tensor tensor = tensors.get(t);
+                transposed[t] = transposedShape.get(tensor.name());
                 if (!inRange(t)) {
                     continue;
                 }
@@ -199,7 +220,25 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                     matrices[t] = new FloatPointer(tensor.size());
                     matrices[t].put(full, tensor.offset(), tensor.size());
                 } else {
-                    values[t] = java.util.Arrays.copyOfRange(full, tensor.offset(), tensor.offset() + tensor.size());
+                    values[t] = new float[tensor.size()];
+                    set(t, full, tensor.offset());
+                }
+            }
+        }
+
+        /** Tensor {@code t}'s values from {@code src[offset ..]}, transposed where {@link VectorKernels#affine} reads it. */
+        private void set(int t, float[] src, int offset) {
+            int[] shape = transposed[t];
+            if (shape == null) {
+                System.arraycopy(src, offset, values[t], 0, values[t].length);
+                return;
+            }
+            int out = shape[0];
+            int in = shape[1];
+            float[] wt = values[t];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0, from = offset + o * in; i < in; i++) {
+                    wt[i * out + o] = src[from + i];
                 }
             }
         }
@@ -218,7 +257,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 if (matrices[t] != null) {
                     matrices[t].put(theta, thetaOffset[t], (int) matrices[t].capacity());
                 } else {
-                    System.arraycopy(theta, thetaOffset[t], values[t], 0, values[t].length);
+                    set(t, theta, thetaOffset[t]);
                 }
             }
             return this;
@@ -811,17 +850,24 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
         private Act linear(Layer.Linear lin, Act a) {
             // every token present (after the last attention of a class-pooled graph, only the live ones)
-            float[] y = affine(a.x, a.x.length / lin.in(), lin.in(), p.matrix(lin.name() + ".weight"),
-                    p.values(lin.name() + ".bias"));
+            float[] y = map(lin.name(), a.x, lin.in());
             return site(lin.name(), a, a.x, y);
         }
 
         private Act patchEmbed(Layer.PatchEmbed pe, Act a, Shape s) {
             float[] patches = GraphKernels.patches(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pe.patch());
-            int in = pe.channels() * pe.patch() * pe.patch();
-            float[] y = affine(patches, patches.length / in, in, p.matrix(pe.name() + ".weight"),
-                    p.values(pe.name() + ".bias"));
+            float[] y = map(pe.name(), patches, pe.channels() * pe.patch() * pe.patch());
             return site(pe.name(), a, patches, y);
+        }
+
+        /** A linear map's {@code x W^T + b} on every row of width {@code in} in {@code x}: in lanes or by OpenBLAS. */
+        private float[] map(String layer, float[] x, int in) {
+            String weight = layer + ".weight";
+            float[] bias = p.values(layer + ".bias");
+            if (transposedShape.containsKey(weight)) {
+                return VectorKernels.affine(x, x.length / in, in, p.values(weight), bias.length, bias);
+            }
+            return affine(x, x.length / in, in, p.matrix(weight), bias);
         }
 
         private Act conv(Layer.Conv2d c, Act a, Shape s) {

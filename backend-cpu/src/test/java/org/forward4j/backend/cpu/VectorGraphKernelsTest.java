@@ -155,26 +155,28 @@ class VectorGraphKernelsTest {
         long seed = 23;
         SplittableRandom rnd = new SplittableRandom(seed);
         int[][] shapes = {{17, 32, 2}, {17, 32, 1}, {5, 6, 2}, {40, 40, 2}, {1, 8, 1}, {33, 48, 3}};
+        // 7 rows run one query at a time; 37 are two groups of 16 rows in lanes (AVX-512) and 5 left over
         for (int[] shape : shapes) {
-            int t = shape[0];
-            int d = shape[1];
-            int heads = shape[2];
-            int rows = 7;
-            float[] k = new float[rows * t * d];
-            float[] v = new float[rows * t * d];
-            for (int i = 0; i < k.length; i++) {
-                k[i] = (float) rnd.nextGaussian();
-                v[i] = (float) rnd.nextGaussian();
-            }
-            for (int tq : new int[] {t, 1}) {
-                float[] q = new float[rows * tq * d];
-                for (int i = 0; i < q.length; i++) {
-                    q[i] = (float) (3 * rnd.nextGaussian());
+            for (int rows : new int[] {7, 37}) {
+                int t = shape[0];
+                int d = shape[1];
+                int heads = shape[2];
+                float[] k = new float[rows * t * d];
+                float[] v = new float[rows * t * d];
+                for (int i = 0; i < k.length; i++) {
+                    k[i] = (float) rnd.nextGaussian();
+                    v[i] = (float) rnd.nextGaussian();
                 }
-                float[] want = GraphKernels.scalarAttention(q, k, v, rows, tq, t, d, heads);
-                float[] got = VectorKernels.attention(q, k, v, rows, tq, t, d, heads);
-                assertThat(got).as("T=%d D=%d heads=%d queries=%d, seed %d", t, d, heads, tq, seed)
-                        .containsExactly(want);
+                for (int tq : new int[] {t, 1}) {
+                    float[] q = new float[rows * tq * d];
+                    for (int i = 0; i < q.length; i++) {
+                        q[i] = (float) (3 * rnd.nextGaussian());
+                    }
+                    float[] want = GraphKernels.scalarAttention(q, k, v, rows, tq, t, d, heads);
+                    float[] got = VectorKernels.attention(q, k, v, rows, tq, t, d, heads);
+                    assertThat(got).as("T=%d D=%d heads=%d queries=%d rows=%d, seed %d", t, d, heads, tq, rows, seed)
+                            .containsExactly(want);
+                }
             }
         }
     }
@@ -340,5 +342,68 @@ class VectorGraphKernelsTest {
                 }
             }
         }
+    }
+    /**
+     * The Vector API linear map is {@code Math.fma} over the inputs in order from 0, then the bias, bit for bit: for
+     * the ViT preset's maps (widths 32, 49 and 64 to 32, 64 and 96), for row counts that leave rows outside the
+     * four-row blocks, and for output widths that leave a single vector and a scalar tail. It also prints how many
+     * values differ from OpenBLAS's product plus the same bias on this machine: on the project's AVX-512 machine none
+     * of the ViT's chunk-sized products, some of the three tiny ones, where OpenBLAS takes another path
+     * (docs/method.md §5).
+     */
+    @Test
+    void affineIsFusedMultiplyAddsInInputOrder() {
+        Assumptions.assumeTrue(FastNoise.vectorized(), "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 41;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[][] shapes = {{4352, 32, 96}, {4352, 32, 32}, {1091, 32, 64}, {4099, 64, 32}, {4096, 49, 32},
+            {7, 33, 50}, {3, 256, 16}, {5, 8, 47}};
+        long differFromBlas = 0;
+        long total = 0;
+        for (int[] shape : shapes) {
+            int m = shape[0];
+            int k = shape[1];
+            int n = shape[2];
+            float[] x = new float[m * k];
+            float[] w = new float[n * k];
+            float[] bias = new float[n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (rnd.nextGaussian() / Math.sqrt(k));
+            }
+            for (int i = 0; i < n; i++) {
+                bias[i] = (float) rnd.nextGaussian();
+            }
+            float[] wt = new float[k * n];
+            for (int o = 0; o < n; o++) {
+                for (int i = 0; i < k; i++) {
+                    wt[i * n + o] = w[o * k + i];
+                }
+            }
+            float[] got = VectorKernels.affine(x, m, k, wt, n, bias);
+            float[] want = new float[m * n];
+            for (int r = 0; r < m; r++) {
+                for (int o = 0; o < n; o++) {
+                    float acc = 0f;
+                    for (int i = 0; i < k; i++) {
+                        acc = Math.fma(x[r * k + i], w[o * k + i], acc);
+                    }
+                    want[r * n + o] = acc + bias[o];
+                }
+            }
+            assertThat(got).as("%d x %d -> %d, seed %d", m, k, n, seed).containsExactly(want);
+            try (org.bytedeco.javacpp.FloatPointer wp = new org.bytedeco.javacpp.FloatPointer(w.length)) {
+                wp.put(w, 0, w.length);
+                float[] blas = Blas.Arrays.forward(x, m, k, wp, n);
+                for (int i = 0; i < blas.length; i++) {
+                    blas[i] += bias[i % n];
+                    differFromBlas += Float.floatToIntBits(blas[i]) != Float.floatToIntBits(got[i]) ? 1 : 0;
+                }
+                total += blas.length;
+            }
+        }
+        System.out.printf("vector affine: %d of %d values differ from OpenBLAS's%n", differFromBlas, total);
     }
 }
