@@ -361,11 +361,17 @@ final class VectorKernels {
     }
 
     /**
-     * {@link GraphKernels#attention} in float lanes, the same bits: the scores of one query against a lane-wide run
-     * of keys (keys transposed per head, rows padded with zeros to whole vectors) accumulate over the head's width
-     * in the scalar loop's order, and the mixture accumulates each lane-wide run of a head's width over the keys in
-     * its order; the softmax in between is the scalar loop's. The scalar version's loops over 17 tokens and 16
-     * values were a quarter of the ViT's forward time.
+     * {@link GraphKernels#attention} with one row (image) per float lane, the same bits: a group of
+     * {@code FLOATS.length()} rows' queries, keys and values is copied into lane-major scratch
+     * ({@code x[(token * D + f) * lanes + l]}), so every score, softmax step and mixture sum runs for all the group's
+     * rows at once, with no reduction across lanes, no padding of 17 keys to a vector of 32 and no scalar tails; the
+     * output is copied back. A last partial group runs with its other lanes at zero and dropped. Each lane does the
+     * scalar loop's operations for its row in its order: the scores accumulate over the head's width from 0, are
+     * scaled in double and rounded to float; the maximum, exponentials, sum and division are in double (the softmax
+     * in two halves of double lanes); key {@code j}'s exponential is the vector {@code EXP} where
+     * {@link #expShifted} takes it in lanes ({@code j} below the last whole vector of keys) and {@code Math.exp} past
+     * it, as there; the mixture accumulates over the keys from 0. One query at a time, the 17-key softmax's
+     * reductions and tails were 40% of a small ViT's forward.
      *
      * @param q queries, rows of {@code [tq, D]}
      * @param k keys, rows of {@code [T, D]}
@@ -382,102 +388,21 @@ final class VectorKernels {
     }
 
     /**
-     * {@link #attention(float[], float[], float[], int, int, int, int, int)}, with the softmax from
-     * {@link FloatMath#softmax} when {@code floatSoftmax} (the opt-in float mode; other bits).
+     * {@link #attention(float[], float[], float[], int, int, int, int, int)}, with {@link FloatMath}'s softmax
+     * arithmetic when {@code floatSoftmax} (the opt-in float mode; other bits); the scalar loops where the species
+     * do not pair up (no float species as wide as the double one).
      */
     static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
                              boolean floatSoftmax) {
-        float[] out = new float[rows * tq * d];
-        int lanes = FLOATS.length();
-        // whole groups of rows go through the row-lane core; the rows left over, and the float mode, per query
-        int grouped = floatSoftmax || HALF == null || lanes != 2 * DOUBLES.length() ? 0 : rows - rows % lanes;
-        if (grouped > 0) {
-            rowLanes(q, k, v, grouped, tq, t, d, heads, out);
+        if (HALF == null || FLOATS.length() != 2 * DOUBLES.length()) {
+            return GraphKernels.scalarAttention(q, k, v, rows, tq, t, d, heads);
         }
-        perQuery(q, k, v, grouped, rows, tq, t, d, heads, floatSoftmax, out);
-        return out;
-    }
-
-    /**
-     * The attention core of rows {@code from} to {@code to} one query at a time: the scores of a query against a
-     * lane-wide run of keys (keys transposed per head, padded with zeros to whole vectors) accumulate over the
-     * head's width in the scalar loop's order, and the mixture accumulates each lane-wide run of a head's width over
-     * the keys in its order; the softmax in between is the scalar loop's (or {@link FloatMath#softmax}).
-     */
-    private static void perQuery(float[] q, float[] k, float[] v, int from, int to, int tq, int t, int d, int heads,
-                                 boolean floatSoftmax, float[] out) {
-        int dh = d / heads;
-        double scale = 1.0 / Math.sqrt(dh);
-        int lanes = FLOATS.length();
-        int tp = (t + lanes - 1) / lanes * lanes;
-        int cBound = FLOATS.loopBound(dh);
-        float[] kt = new float[dh * tp];
-        float[] s = new float[tp];
-        double[] e = new double[t];
-        float[] p = new float[tp];
-        for (int n = from; n < to; n++) {
-            for (int h = 0; h < heads; h++) {
-                int base = n * t * d + h * dh;
-                GraphKernels.transposeKeys(k, base, t, d, dh, kt, tp);
-                for (int i = 0; i < tq; i++) {
-                    int qi = n * tq * d + h * dh + i * d;
-                    for (int j0 = 0; j0 < tp; j0 += lanes) {
-                        FloatVector acc = FloatVector.zero(FLOATS);
-                        for (int c = 0; c < dh; c++) {
-                            acc = acc.add(FloatVector.fromArray(FLOATS, kt, c * tp + j0).mul(q[qi + c]));
-                        }
-                        acc.intoArray(s, j0);
-                    }
-                    if (floatSoftmax) {
-                        FloatMath.softmax(s, t, scale, p);
-                    } else {
-                        double max = scaleAndMax(s, t, scale);
-                        expShifted(s, t, max, e);
-                        double sum = 0;
-                        for (int j = 0; j < t; j++) {
-                            sum += e[j];
-                        }
-                        divide(e, t, sum, p);
-                    }
-                    int c = 0;
-                    for (; c < cBound; c += lanes) {
-                        FloatVector acc = FloatVector.zero(FLOATS);
-                        for (int j = 0, vj = base + c; j < t; j++, vj += d) {
-                            acc = acc.add(FloatVector.fromArray(FLOATS, v, vj).mul(p[j]));
-                        }
-                        acc.intoArray(out, qi + c);
-                    }
-                    for (; c < dh; c++) {
-                        float acc = 0f;
-                        for (int j = 0, vj = base + c; j < t; j++, vj += d) {
-                            acc += p[j] * v[vj];
-                        }
-                        out[qi + c] = acc;
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * The attention core with one row (image) per float lane, for whole groups of {@code FLOATS.length()} rows: the
-     * group's queries, keys and values are gathered into lane-major scratch ({@code x[(token * D + f) * lanes + l]}),
-     * so every score, softmax step and mixture sum runs for all the group's rows at once with no reduction across
-     * lanes, no padding of 17 keys to 32 and no scalar tails; the output is scattered back. Each lane does the scalar
-     * loop's operations for its row in its order: the scores accumulate over the head's width from 0, are scaled in
-     * double and rounded to float; the maximum, exponentials, sum and division are in double (the softmax in two
-     * halves of double lanes); key {@code j}'s exponential is the vector {@code EXP} where {@link #expShifted} takes
-     * it in lanes ({@code j} below the last whole vector of keys) and {@code Math.exp} past it, as there; the mixture
-     * accumulates over the keys from 0. So the results are {@link GraphKernels#scalarAttention}'s bits. One query at a
-     * time, the 17-key softmax's reductions and tails were 40% of a small ViT's forward.
-     */
-    private static void rowLanes(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
-                                 float[] out) {
         int lanes = FLOATS.length();
         int dh = d / heads;
         double scale = 1.0 / Math.sqrt(dh);
         int qSize = tq * d;
         int kSize = t * d;
+        float[] out = new float[rows * tq * d];
         float[] qt = new float[qSize * lanes];
         float[] kt = new float[kSize * lanes];
         float[] vt = new float[kSize * lanes];
@@ -487,40 +412,50 @@ final class VectorKernels {
         float[] p = new float[t * lanes];
         double[] maxima = new double[DOUBLES.length()];
         for (int n0 = 0; n0 < rows; n0 += lanes) {
-            toLanes(q, n0 * qSize, qSize, qt);
-            toLanes(k, n0 * kSize, kSize, kt);
-            toLanes(v, n0 * kSize, kSize, vt);
+            int count = Math.min(lanes, rows - n0);
+            toLanes(q, n0 * qSize, qSize, count, qt);
+            toLanes(k, n0 * kSize, kSize, count, kt);
+            toLanes(v, n0 * kSize, kSize, count, vt);
             for (int h = 0; h < heads; h++) {
                 for (int i = 0; i < tq; i++) {
                     int qo = (i * d + h * dh) * lanes;
                     laneScores(qt, qo, kt, h * dh * lanes, t, d, dh, s);
-                    for (int part = 0; part < lanes; part += DOUBLES.length()) {
-                        laneSoftmax(s, part, t, scale, e, p, maxima);
+                    if (floatSoftmax) {
+                        FloatMath.laneSoftmax(s, t, (float) scale, p);
+                    } else {
+                        for (int part = 0; part < lanes; part += DOUBLES.length()) {
+                            laneSoftmax(s, part, t, scale, e, p, maxima);
+                        }
                     }
                     laneMixture(p, vt, h * dh * lanes, t, d, dh, ot, qo);
                 }
             }
-            fromLanes(ot, out, n0 * qSize, qSize);
+            fromLanes(ot, out, n0 * qSize, qSize, count);
         }
+        return out;
     }
 
     /**
-     * {@code xt[f * lanes + l] = x[base + l * size + f]}: a group's rows of {@code size} values, lane-major. Plain
-     * loads and stores: the Vector API's gathers and scatters ran its Java fallback on this JDK, 8 times slower.
+     * {@code xt[f * lanes + l] = x[base + l * size + f]} for the group's {@code count} rows of {@code size} values,
+     * lane-major; the other lanes 0. Plain loads and stores: the Vector API's gathers and scatters ran its Java
+     * fallback on this JDK, 8 times slower.
      */
-    private static void toLanes(float[] x, int base, int size, float[] xt) {
+    private static void toLanes(float[] x, int base, int size, int count, float[] xt) {
         int lanes = FLOATS.length();
-        for (int l = 0; l < lanes; l++) {
+        if (count < lanes) {
+            java.util.Arrays.fill(xt, 0f);
+        }
+        for (int l = 0; l < count; l++) {
             for (int f = 0, o = base + l * size; f < size; f++) {
                 xt[f * lanes + l] = x[o + f];
             }
         }
     }
 
-    /** The inverse of {@link #toLanes}. */
-    private static void fromLanes(float[] xt, float[] x, int base, int size) {
+    /** The inverse of {@link #toLanes} for the group's {@code count} rows. */
+    private static void fromLanes(float[] xt, float[] x, int base, int size, int count) {
         int lanes = FLOATS.length();
-        for (int l = 0; l < lanes; l++) {
+        for (int l = 0; l < count; l++) {
             for (int f = 0, o = base + l * size; f < size; f++) {
                 x[o + f] = xt[f * lanes + l];
             }
