@@ -28,13 +28,15 @@ import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * Evaluates plans of a {@link GraphObjective} batched over rows (docs/method.md §6, §8): every layer kind of a
- * {@link LayerGraph} runs on a chunk of rows at once. Linear layers (attention projections included), convolutions
- * (as im2col patches times the kernel matrix) and patch embeddings are OpenBLAS GEMMs over all the chunk's tokens
- * or pixels ({@link Blas.Arrays}: operands copied into per-thread native buffers, no ND4J array per product); the
+ * {@link LayerGraph} runs on a chunk of rows at once. Linear layers (attention projections included) and patch
+ * embeddings are products over all the chunk's tokens: narrow ones in {@link VectorKernels#affine} (weights kept
+ * transposed as Java arrays, no copies), the others, and strided convolutions (as im2col patches times the kernel
+ * matrix), OpenBLAS GEMMs ({@link Blas.Arrays}: operands copied into per-thread native buffers, no ND4J array per
+ * product); the
  * gathers, pooling, layer norm, attention core and activations run as loops over the chunk's flat arrays
  * ({@link GraphKernels}, in Vector API lanes where {@link VectorKernels} has them), which measured faster than
- * ND4J's small per-dimension ops on these shapes. Activations are Java arrays between layers; weights live in
- * native memory per parameter set. After the last attention of a class-pooled graph only the class token is
+ * ND4J's small per-dimension ops on these shapes. Activations are Java arrays between layers; OpenBLAS's weights
+ * live in native memory per parameter set. After the last attention of a class-pooled graph only the class token is
  * computed ({@link GraphObjective#liveTokens}).
  *
  * <p><b>Weight plans</b> ({@code spsa}, {@code rge}): θ is the trainable tensors only; each run of queries on one
@@ -100,6 +102,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
     private Params prefixParams;
     /** Parameter sets for weight queries, refilled per query instead of allocated: one per concurrent task. */
     private final ConcurrentLinkedQueue<Params> spareParams = new ConcurrentLinkedQueue<>();
+    /** Arrays reused by the clean forwards of weight plans, one arena per task in flight ({@link Arena}). */
+    private final ConcurrentLinkedQueue<Arena> arenas = new ConcurrentLinkedQueue<>();
 
     /**
      * Creates the evaluator.
@@ -504,20 +508,84 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         return out;
     }
 
-    /** Clean losses of rows under one parameter set, in row chunks. */
+    /**
+     * Clean losses of rows under one parameter set, in row chunks. Nothing of a chunk's forward outlives its losses,
+     * so its layers' arrays come from an {@link Arena} and are reused by the next chunk.
+     */
     private double[] losses(Params p, int[] rows, Map<Integer, float[]> prefixRows) {
         int classes = graph.classes();
         int[] labels = objective.labels();
         double[] losses = new double[rows.length];
-        for (int from = 0; from < rows.length; from += chunkRows) {
-            int to = Math.min(rows.length, from + chunkRows);
-            int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
-            float[] logits = new Run(p, chunk.length).logits(startRows(chunk, prefixRows));
-            for (int k = 0; k < chunk.length; k++) {
-                losses[from + k] = Networks.softmaxCrossEntropy(logits, k * classes, classes, labels[chunk[k]]);
+        Arena arena = reuseArrays ? arenas.poll() : null;
+        if (arena == null && reuseArrays) {
+            arena = new Arena();
+        }
+        try {
+            for (int from = 0; from < rows.length; from += chunkRows) {
+                int to = Math.min(rows.length, from + chunkRows);
+                int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
+                if (arena != null) {
+                    arena.reset();
+                }
+                float[] logits = new Run(p, chunk.length, arena).logits(startRows(chunk, prefixRows));
+                for (int k = 0; k < chunk.length; k++) {
+                    losses[from + k] = Networks.softmaxCrossEntropy(logits, k * classes, classes,
+                            labels[chunk[k]]);
+                }
+            }
+        } finally {
+            if (arena != null) {
+                arenas.add(arena);
             }
         }
         return losses;
+    }
+
+    /** Whether clean forwards reuse their arrays through an {@link Arena} (on; tests compare both ways). */
+    private static volatile boolean reuseArrays = true;
+
+    /**
+     * Switches the arenas on or off (tests compare both ways in one JVM).
+     *
+     * @param on the new mode
+     * @return the previous mode
+     */
+    static boolean reuseArrays(boolean on) {
+        boolean was = reuseArrays;
+        reuseArrays = on;
+        return was;
+    }
+
+    /**
+     * The arrays of one clean chunk forward, handed out in the order its layers ask for them and handed out again,
+     * in the same order, to the next chunk (an array whose length no longer fits is replaced). The layers write
+     * every value of what they take, so no array is cleared. A fresh array per layer cost more than some layers'
+     * arithmetic: the JVM zeroes it in memory that is no longer in any cache (a ViT chunk allocated about 65 KB per
+     * row).
+     */
+    private static final class Arena {
+        private final List<float[]> arrays = new ArrayList<>();
+        private int next;
+
+        /** Starts a chunk: the arrays are handed out again from the first. */
+        void reset() {
+            next = 0;
+        }
+
+        /** The next array, of {@code n} floats, with any values in it. */
+        float[] take(int n) {
+            if (next < arrays.size() && arrays.get(next).length == n) {
+                return arrays.get(next++);
+            }
+            float[] a = new float[n];
+            if (next < arrays.size()) {
+                arrays.set(next, a);
+            } else {
+                arrays.add(a);
+            }
+            next++;
+            return a;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -685,9 +753,17 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         private final float[][] input;
         private final boolean[] inputPerQuery;
         private final double[] energy;
+        /** Where a clean run's layers take their arrays; null: new ones (a kept site input must not be reused). */
+        private final Arena arena;
 
-        /** A clean run of {@code rows} rows. */
+        /** A clean run of {@code rows} rows whose arrays are new. */
         Run(Params p, int rows) {
+            this(p, rows, null);
+        }
+
+        /** A clean run of {@code rows} rows whose arrays come from {@code arena} (null: new ones). */
+        Run(Params p, int rows, Arena arena) {
+            this.arena = arena;
             this.p = p;
             this.plan = null;
             this.from = 0;
@@ -702,6 +778,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
         /** Queries {@code from..to-1} of an activation plan. */
         Run(Params p, ActivationPlan plan, int from, int to) {
+            this.arena = null;
             this.p = p;
             this.plan = plan;
             this.from = from;
@@ -727,6 +804,11 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 n += (noise[s] == null ? 0 : noise[s].length) + (input[s] == null ? 0 : input[s].length);
             }
             return n;
+        }
+
+        /** An array for a layer's values, all of which the layer writes. */
+        private float[] alloc(int n) {
+            return arena == null ? new float[n] : arena.take(n);
         }
 
         /** The logits of a clean run from the values entering the first block after the prefix. */
@@ -787,11 +869,12 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             } else if (l instanceof Layer.PatchEmbed pe) {
                 return patchEmbed(pe, a, s);
             } else if (l instanceof Layer.ClassToken ct) {
-                return new Act(GraphKernels.prependToken(a.x, a.rows, s.dim(0), p.values(ct.name() + ".token")),
-                        a.rows, a.perQuery);
+                float[] token = p.values(ct.name() + ".token");
+                return new Act(GraphKernels.prependToken(a.x, a.rows, s.dim(0), token,
+                        alloc(a.rows * (s.dim(0) + 1) * token.length)), a.rows, a.perQuery);
             } else if (l instanceof Layer.PositionEmbed pe) {
                 float[] e = p.values(pe.name() + ".embedding");
-                float[] y = a.owned ? a.x : new float[a.x.length];
+                float[] y = a.owned ? a.x : alloc(a.x.length);
                 for (int n = 0, o = 0; n < a.rows; n++, o += e.length) {
                     for (int i = 0; i < e.length; i++) {
                         y[o + i] = a.x[o + i] + e[i];
@@ -855,7 +938,9 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         }
 
         private Act patchEmbed(Layer.PatchEmbed pe, Act a, Shape s) {
-            float[] patches = GraphKernels.patches(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pe.patch());
+            int p2 = pe.patch() * pe.patch();
+            float[] patches = GraphKernels.patches(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pe.patch(),
+                    alloc(a.rows * (s.dim(1) / pe.patch()) * (s.dim(2) / pe.patch()) * s.dim(0) * p2));
             float[] y = map(pe.name(), patches, pe.channels() * pe.patch() * pe.patch());
             return site(pe.name(), a, patches, y);
         }
@@ -865,7 +950,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             String weight = layer + ".weight";
             float[] bias = p.values(layer + ".bias");
             if (transposedShape.containsKey(weight)) {
-                return VectorKernels.affine(x, x.length / in, in, p.values(weight), bias.length, bias);
+                int m = x.length / in;
+                return VectorKernels.affine(x, m, in, p.values(weight), bias.length, bias, alloc(m * bias.length));
             }
             return affine(x, x.length / in, in, p.matrix(weight), bias);
         }
@@ -905,8 +991,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         }
 
         private Act layerNorm(Layer.LayerNorm ln, Act a) {
-            float[] xhat = new float[a.x.length];
-            float[] y = new float[a.x.length];
+            float[] xhat = alloc(a.x.length);
+            float[] y = alloc(a.x.length);
             if (GraphKernels.floatMath()) {
                 FloatMath.layerNorm(a.x, ln.dim(), p.values(ln.name() + ".weight"),
                         p.values(ln.name() + ".bias"), Layer.LayerNorm.EPS, xhat, y);
@@ -934,13 +1020,14 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 k = expand(k);
                 v = expand(v);
             }
-            float[] mix = GraphKernels.attention(q.x, k.x, v.x, q.rows, live, t, at.dim(), at.heads());
+            float[] mix = GraphKernels.attention(q.x, k.x, v.x, q.rows, live, t, at.dim(), at.heads(),
+                    alloc(q.rows * live * at.dim()));
             return linear(proj.get(3), new Act(mix, q.rows, q.perQuery));
         }
 
         /** The first {@code live} of every row's {@code t} tokens of width {@code d}. */
         private Act leadingTokens(Act a, int t, int live, int d) {
-            float[] y = new float[a.rows * live * d];
+            float[] y = alloc(a.rows * live * d);
             for (int n = 0; n < a.rows; n++) {
                 System.arraycopy(a.x, n * t * d, y, n * live * d, live * d);
             }
@@ -956,7 +1043,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 t = inner.output(t);
             }
             Act skip = b.perQuery ? expand(a) : a;
-            float[] y = b.owned ? b.x : new float[b.x.length];
+            float[] y = b.owned ? b.x : alloc(b.x.length);
             // a body ending in the last attention keeps only the live leading tokens; the skip adds to those
             int size = b.x.length / b.rows;
             int skipSize = skip.x.length / skip.rows;

@@ -181,10 +181,14 @@ final class GraphKernels {
      * @return {@code [rows * (h / p) * (w / p), c * p * p]}
      */
     static float[] patches(float[] x, int rows, int c, int h, int w, int p) {
+        return patches(x, rows, c, h, w, p, new float[rows * (h / p) * (w / p) * c * p * p]);
+    }
+
+    /** {@link #patches(float[], int, int, int, int, int)} into {@code out}, every value of which it writes. */
+    static float[] patches(float[] x, int rows, int c, int h, int w, int p, float[] out) {
         int ph = h / p;
         int pw = w / p;
         int in = c * p * p;
-        float[] out = new float[rows * ph * pw * in];
         int image = c * h * w;
         for (int n = 0; n < rows; n++) {
             for (int py = 0; py < ph; py++) {
@@ -318,8 +322,12 @@ final class GraphKernels {
      * @return rows of {@code [T + 1, D]}
      */
     static float[] prependToken(float[] x, int rows, int t, float[] token) {
+        return prependToken(x, rows, t, token, new float[rows * (t + 1) * token.length]);
+    }
+
+    /** {@link #prependToken(float[], int, int, float[])} into {@code out}, every value of which it writes. */
+    static float[] prependToken(float[] x, int rows, int t, float[] token, float[] out) {
         int d = token.length;
-        float[] out = new float[rows * (t + 1) * d];
         for (int n = 0; n < rows; n++) {
             System.arraycopy(token, 0, out, n * (t + 1) * d, d);
             System.arraycopy(x, n * t * d, out, n * (t + 1) * d + d, t * d);
@@ -380,8 +388,18 @@ final class GraphKernels {
      * @return the mixed values, rows of {@code [tq, D]}
      */
     static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads) {
-        return VECTOR ? VectorKernels.attention(q, k, v, rows, tq, t, d, heads, floatMath)
-                : scalarAttention(q, k, v, rows, tq, t, d, heads);
+        return attention(q, k, v, rows, tq, t, d, heads, new float[rows * tq * d]);
+    }
+
+    /** {@link #attention(float[], float[], float[], int, int, int, int, int)} into {@code out}, all of it written. */
+    static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
+                             float[] out) {
+        if (VECTOR) {
+            return VectorKernels.attention(q, k, v, rows, tq, t, d, heads, floatMath, out);
+        }
+        float[] r = scalarAttention(q, k, v, rows, tq, t, d, heads);
+        System.arraycopy(r, 0, out, 0, r.length);
+        return out;
     }
 
     /**

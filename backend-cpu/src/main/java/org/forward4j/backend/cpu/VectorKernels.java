@@ -56,8 +56,12 @@ final class VectorKernels {
      * @return {@code [m, n]}
      */
     static float[] affine(float[] x, int m, int k, float[] wt, int n, float[] bias) {
+        return affine(x, m, k, wt, n, bias, new float[m * n]);
+    }
+
+    /** {@link #affine(float[], int, int, float[], int, float[])} into {@code y}, every value of which it writes. */
+    static float[] affine(float[] x, int m, int k, float[] wt, int n, float[] bias, float[] y) {
         int lanes = FLOATS.length();
-        float[] y = new float[m * n];
         int pairs = n - n % (2 * lanes);
         int vectors = n - n % lanes;
         int r = 0;
@@ -394,15 +398,22 @@ final class VectorKernels {
      */
     static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
                              boolean floatSoftmax) {
+        return attention(q, k, v, rows, tq, t, d, heads, floatSoftmax, new float[rows * tq * d]);
+    }
+
+    /** {@link #attention(float[], float[], float[], int, int, int, int, int, boolean)} into {@code out}. */
+    static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
+                             boolean floatSoftmax, float[] out) {
         if (HALF == null || FLOATS.length() != 2 * DOUBLES.length()) {
-            return GraphKernels.scalarAttention(q, k, v, rows, tq, t, d, heads);
+            float[] r = GraphKernels.scalarAttention(q, k, v, rows, tq, t, d, heads);
+            System.arraycopy(r, 0, out, 0, r.length);
+            return out;
         }
         int lanes = FLOATS.length();
         int dh = d / heads;
         double scale = 1.0 / Math.sqrt(dh);
         int qSize = tq * d;
         int kSize = t * d;
-        float[] out = new float[rows * tq * d];
         float[] qt = new float[qSize * lanes];
         float[] kt = new float[kSize * lanes];
         float[] vt = new float[kSize * lanes];

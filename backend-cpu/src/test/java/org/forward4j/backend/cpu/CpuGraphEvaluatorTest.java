@@ -249,6 +249,37 @@ class CpuGraphEvaluatorTest {
         }
     }
 
+    /**
+     * Weight plans reuse their layers' arrays from chunk to chunk and from plan to plan: the losses are those of new
+     * arrays, bit for bit, on every tiny graph, with queries of 1 to 9 rows in chunks of 4 (so arrays of another
+     * length replace reused ones), and again when the same plan runs a second time over the stale values.
+     */
+    @Test
+    void reusedArraysGiveTheBitsOfNewOnes() {
+        for (String graph : TinyGraphs.NAMES) {
+            GraphObjective o = TinyGraphs.objective(graph, "all", 9, 5);
+            float[] theta = TinyGraphs.gaussian(o.dimension(), 29, 0.5f);
+            WeightPlan plan = weightPlan(o.size());
+            double[][] fresh;
+            double[][] reused;
+            double[][] again;
+            boolean was = CpuGraphEvaluator.reuseArrays(false);
+            try (Backend b = backend(4, 2, 0)) {
+                fresh = graphEvaluator(b, o).evaluate(theta, plan);
+                CpuGraphEvaluator.reuseArrays(true);
+                CpuGraphEvaluator e = graphEvaluator(b, o);
+                reused = e.evaluate(theta, plan);
+                again = e.evaluate(theta, plan);
+            } finally {
+                CpuGraphEvaluator.reuseArrays(was);
+            }
+            for (int q = 0; q < fresh.length; q++) {
+                assertThat(reused[q]).as("%s, query %d, reused arrays", graph, q).containsExactly(fresh[q]);
+                assertThat(again[q]).as("%s, query %d, second run", graph, q).containsExactly(fresh[q]);
+            }
+        }
+    }
+
     /** The float switch is live: on the vit (GELU, layer norm, attention) it changes losses, in the last bits. */
     @Test
     void theFloatSwitchChangesTheVitsLossesInTheLastBitsOnly() {
