@@ -10,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The element-wise passes between two GEMMs in the JDK's Vector API: the JIT does not vectorise the scalar loops
  * (a float select per element), and on the 784-256-10 MLP they were the largest cost after the GEMMs. Each lane does
  * exactly what {@link Epilogue}'s scalar loop does for its element (a float add, a multiply, a max with 0), so the
- * results are the same bits.
+ * results are the same bits. The layer graphs' kernels live here too: GELU and layer norm in double lanes, the
+ * attention core one image per lane, direct stride-1 convolutions, and the narrow linear maps ({@link #affine}),
+ * each documented with what it reproduces.
  *
  * <p>Only loaded when {@link FastNoise#vectorized()} is true (the module is resolved); vectors stay local to each
  * method (see {@link VectorGaussians}).
@@ -589,47 +591,6 @@ final class VectorKernels {
                         .mul(FloatVector.fromArray(FLOATS, vt, vo + j * step)));
             }
             acc.intoArray(ot, qo + c * lanes);
-        }
-    }
-
-    /**
-     * {@code s[j] = (float) (s[j] * scale)} for {@code j < t} and the largest of them: the scalar loop's product and
-     * rounding per element, in double lanes. A maximum does not depend on the order it is taken in (Math.max's NaN
-     * and signed-zero rules included), so the lanes' reduction gives the scalar loop's value.
-     */
-    private static double scaleAndMax(float[] s, int t, double scale) {
-        VectorSpecies<Float> floats = HALF;
-        int lanes = DOUBLES.length();
-        double max = Double.NEGATIVE_INFINITY;
-        int j = 0;
-        if (floats != null && lanes <= t) {
-            // lane-wise maxima, one reduction at the end (a reduction per vector cost more than the products)
-            FloatVector m = FloatVector.broadcast(floats, Float.NEGATIVE_INFINITY);
-            for (; j + lanes <= t; j += lanes) {
-                FloatVector f = (FloatVector) ((DoubleVector) FloatVector.fromArray(floats, s, j)
-                        .castShape(DOUBLES, 0)).mul(scale).castShape(floats, 0);
-                f.intoArray(s, j);
-                m = m.max(f);
-            }
-            max = m.reduceLanes(VectorOperators.MAX);
-        }
-        for (; j < t; j++) {
-            s[j] = (float) (s[j] * scale);
-            max = Math.max(max, s[j]);
-        }
-        return max;
-    }
-
-    /** {@code p[j] = (float) (e[j] / sum)} for {@code j < t}: an IEEE division and a rounding per lane. */
-    private static void divide(double[] e, int t, double sum, float[] p) {
-        VectorSpecies<Float> floats = HALF;
-        int lanes = DOUBLES.length();
-        int j = 0;
-        for (; floats != null && j + lanes <= t; j += lanes) {
-            ((FloatVector) DoubleVector.fromArray(DOUBLES, e, j).div(sum).castShape(floats, 0)).intoArray(p, j);
-        }
-        for (; j < t; j++) {
-            p[j] = (float) (e[j] / sum);
         }
     }
 
