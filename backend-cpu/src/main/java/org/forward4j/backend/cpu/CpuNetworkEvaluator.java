@@ -447,6 +447,11 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
         private final FloatPointer hidden;
         private final FloatPointer product;
         private final float[] values;
+        /** Whether hidden layers' bias and ReLU run on the native buffers ({@link VectorKernels#biasRelu}). */
+        private final boolean nativeRelu;
+        /** Byte views of {@link #product} and {@link #hidden} for that, or null. */
+        private final java.nio.ByteBuffer productBytes;
+        private final java.nio.ByteBuffer hiddenBytes;
         /** The data rows {@link #input} holds (a copy), or null. */
         private int[] gathered;
 
@@ -459,6 +464,9 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
             this.hidden = new FloatPointer((long) chunkRows * maxWidth);
             this.product = new FloatPointer((long) chunkRows * maxWidth);
             this.values = new float[chunkRows * maxWidth];
+            this.nativeRelu = FastNoise.vectorized() && network.activation() == org.forward4j.estimator.Activation.RELU;
+            this.productBytes = nativeRelu ? product.asByteBuffer() : null;
+            this.hiddenBytes = nativeRelu ? hidden.asByteBuffer() : null;
         }
 
         /** Loads a parameter vector; {@code call} non-null marks clean parameters that stay the same for the call. */
@@ -484,8 +492,14 @@ final class CpuNetworkEvaluator implements StreamingQueryEvaluator {
                 for (int l = 0; l < network.layers(); l++) {
                     int out = network.out(l);
                     Blas.gemmNT(m, out, network.in(l), x, layers.w[l], product);
-                    product.get(values, 0, m * out);
                     boolean hiddenLayer = l < network.layers() - 1;
+                    if (hiddenLayer && nativeRelu) {
+                        // bias and ReLU from the product straight into the next layer's input, no Java copy
+                        VectorKernels.biasRelu(productBytes, hiddenBytes, m, out, layers.b[l]);
+                        x = hidden;
+                        continue;
+                    }
+                    product.get(values, 0, m * out);
                     Epilogue.biasAndActivate(values, m, out, layers.b[l], network.activation(), hiddenLayer);
                     if (hiddenLayer) {
                         hidden.put(values, 0, m * out);

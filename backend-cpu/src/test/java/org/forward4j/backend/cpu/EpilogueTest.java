@@ -43,6 +43,39 @@ class EpilogueTest {
         }
     }
 
+    /**
+     * The hidden layer's bias and ReLU between two native buffers give the Java-array kernel's bits, widths with and
+     * without a partial vector, edge values included, in place and into another buffer.
+     */
+    @Test
+    void nativeBiasReluIsTheArrayKernel() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FastNoise.vectorized(),
+                "jdk.incubator.vector is not resolved in this JVM");
+        long seed = 13;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int out : new int[] {256, 37, 10}) {
+            int rows = 23;
+            float[] v = random(rnd, rows * out);
+            float[] edges = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-40f, -1e-40f};
+            System.arraycopy(edges, 0, v, 0, edges.length);
+            float[] bias = random(rnd, out);
+            bias[1] = 0f;
+            float[] want = v.clone();
+            VectorKernels.biasRelu(want, rows, out, bias);
+            for (boolean inPlace : new boolean[] {false, true}) {
+                try (org.bytedeco.javacpp.FloatPointer x = new org.bytedeco.javacpp.FloatPointer(v.length);
+                     org.bytedeco.javacpp.FloatPointer y = new org.bytedeco.javacpp.FloatPointer(v.length)) {
+                    x.put(v, 0, v.length);
+                    org.bytedeco.javacpp.FloatPointer target = inPlace ? x : y;
+                    VectorKernels.biasRelu(x.asByteBuffer(), target.asByteBuffer(), rows, out, bias);
+                    float[] got = new float[v.length];
+                    target.get(got, 0, got.length);
+                    assertThat(got).as("width %d, in place %s, seed %d", out, inPlace, seed).containsExactly(want);
+                }
+            }
+        }
+    }
+
     @Test
     void noisyRowIsTheScalarFormula() {
         SplittableRandom rnd = new SplittableRandom(6);
