@@ -858,8 +858,10 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             } else if (l instanceof Layer.Conv2d c) {
                 return conv(c, a, s);
             } else if (l instanceof Layer.Pool2d pool) {
+                Shape os = pool.output(s);
                 return new Act(GraphKernels.pool(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pool.kernel(),
-                        pool.stride(), pool.kind() == Layer.Pool2d.Kind.MAX), a.rows, a.perQuery);
+                        pool.stride(), pool.kind() == Layer.Pool2d.Kind.MAX, alloc(a.rows * os.size())), a.rows,
+                        a.perQuery);
             } else if (l instanceof Layer.Flatten) {
                 return a;
             } else if (l instanceof Layer.LayerNorm ln) {
@@ -967,7 +969,7 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                 float[] bias = p.values(c.name() + ".bias");
                 float[] y = VECTOR
                         ? VectorKernels.conv2d(a.x, a.rows, c.in(), s.dim(1), s.dim(2), w, bias, c.out(), c.kernel(),
-                                c.padding())
+                                c.padding(), alloc(a.rows * os.size()))
                         : GraphKernels.conv2d(a.x, a.rows, c.in(), s.dim(1), s.dim(2), w, bias, c.out(), c.kernel(),
                                 c.padding());
                 float[] patches = site(c.name()) >= 0 ? GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), 1,

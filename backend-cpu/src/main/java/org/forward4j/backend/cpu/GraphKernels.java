@@ -221,9 +221,14 @@ final class GraphKernels {
      * @return rows of {@code [C, (H - k) / stride + 1, (W - k) / stride + 1]}
      */
     static float[] pool(float[] x, int rows, int c, int h, int w, int k, int stride, boolean max) {
+        return pool(x, rows, c, h, w, k, stride, max, new float[rows * c * ((h - k) / stride + 1)
+                * ((w - k) / stride + 1)]);
+    }
+
+    /** {@link #pool(float[], int, int, int, int, int, int, boolean)} into {@code out}, every value of which it writes. */
+    static float[] pool(float[] x, int rows, int c, int h, int w, int k, int stride, boolean max, float[] out) {
         int oh = (h - k) / stride + 1;
         int ow = (w - k) / stride + 1;
-        float[] out = new float[rows * c * oh * ow];
         if (max) {
             // a maximum is one of its inputs, exact in float: no double accumulator, no per-tap passes
             for (int plane = 0; plane < rows * c; plane++) {

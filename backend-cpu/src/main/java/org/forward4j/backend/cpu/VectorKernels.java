@@ -645,6 +645,13 @@ final class VectorKernels {
      */
     static float[] conv2d(float[] x, int rows, int c, int h, int w, float[] weight, float[] bias, int out, int k,
                           int pad) {
+        return conv2d(x, rows, c, h, w, weight, bias, out, k, pad,
+                new float[rows * out * (h + 2 * pad - k + 1) * (w + 2 * pad - k + 1)]);
+    }
+
+    /** {@link #conv2d(float[], int, int, int, int, float[], float[], int, int, int)} into {@code y}, all written. */
+    static float[] conv2d(float[] x, int rows, int c, int h, int w, float[] weight, float[] bias, int out, int k,
+                          int pad, float[] y) {
         int lanes = FLOATS.length();
         int oh = h + 2 * pad - k + 1;
         int ow = w + 2 * pad - k + 1;
@@ -654,7 +661,6 @@ final class VectorKernels {
         int taps = c * k * k;
         float[] padded = new float[c * ph * pw];
         float[] line = new float[vectors * lanes];
-        float[] y = new float[rows * out * oh * ow];
         // the padded offset of every tap relative to the output position: ch, ky, kx in the scalar loop's order
         int[] offset = new int[taps];
         for (int ch = 0, t = 0; ch < c; ch++) {
