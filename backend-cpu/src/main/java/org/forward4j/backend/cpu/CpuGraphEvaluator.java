@@ -71,8 +71,8 @@ import org.bytedeco.javacpp.FloatPointer;
 final class CpuGraphEvaluator implements StreamingQueryEvaluator {
 
     /**
-     * Whether GELU and layer norm run in Vector API lanes ({@link VectorKernels#gelu}, {@link VectorKernels#layerNorm});
-     * scalar loops where the module is absent.
+     * Whether the graph kernels run in Vector API lanes ({@link VectorKernels}: GELU, layer norm, direct
+     * convolutions, narrow linear maps); scalar loops and OpenBLAS where the module is absent.
      */
     private static final boolean VECTOR = FastNoise.vectorized();
 
@@ -230,7 +230,10 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             }
         }
 
-        /** Tensor {@code t}'s values from {@code src[offset ..]}, transposed where {@link VectorKernels#affine} reads it. */
+        /**
+         * Tensor {@code t}'s values from {@code src[offset ..]}, transposed where {@link VectorKernels#affine} reads
+         * it.
+         */
         private void set(int t, float[] src, int offset) {
             int[] shape = transposed[t];
             if (shape == null) {
@@ -516,17 +519,15 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         int classes = graph.classes();
         int[] labels = objective.labels();
         double[] losses = new double[rows.length];
-        Arena arena = reuseArrays ? arenas.poll() : null;
-        if (arena == null && reuseArrays) {
-            arena = new Arena();
+        Arena arena = null;
+        if (reuseArrays) {
+            arena = arenas.poll();
+            arena = arena == null ? new Arena() : arena;
         }
         try {
             for (int from = 0; from < rows.length; from += chunkRows) {
                 int to = Math.min(rows.length, from + chunkRows);
                 int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
-                if (arena != null) {
-                    arena.reset();
-                }
                 float[] logits = new Run(p, chunk.length, arena).logits(startRows(chunk, prefixRows));
                 for (int k = 0; k < chunk.length; k++) {
                     losses[from + k] = Networks.softmaxCrossEntropy(logits, k * classes, classes,
@@ -761,8 +762,14 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             this(p, rows, null);
         }
 
-        /** A clean run of {@code rows} rows whose arrays come from {@code arena} (null: new ones). */
+        /**
+         * A clean run of {@code rows} rows whose arrays come from {@code arena} (null: new ones), handed out again
+         * from its first: the run is a new chunk.
+         */
         Run(Params p, int rows, Arena arena) {
+            if (arena != null) {
+                arena.reset();
+            }
             this.arena = arena;
             this.p = p;
             this.plan = null;
@@ -893,16 +900,16 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
             }
         }
 
-        /**
-         * A site's output: when this run has noise and the layer is a site, its input is kept for the assembly
-         * ({@code recorded}), the output is expanded to one row per query and the noise added; otherwise the
-         * output as it is.
-         */
         /** The noise site this run perturbs at a layer, or -1 (not a site, or a clean run). */
         private int site(String layer) {
             return plan == null ? -1 : objective.siteIndex(layer);
         }
 
+        /**
+         * A site's output: when this run has noise and the layer is a site, its input is kept for the assembly
+         * ({@code recorded}), the output is expanded to one row per query and the noise added; otherwise the
+         * output as it is.
+         */
         private Act site(String layer, Act a, float[] recorded, float[] y) {
             int s = site(layer);
             if (s < 0) {
@@ -940,10 +947,11 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
         }
 
         private Act patchEmbed(Layer.PatchEmbed pe, Act a, Shape s) {
-            int p2 = pe.patch() * pe.patch();
+            int in = pe.channels() * pe.patch() * pe.patch();
+            int tokens = (s.dim(1) / pe.patch()) * (s.dim(2) / pe.patch());
             float[] patches = GraphKernels.patches(a.x, a.rows, s.dim(0), s.dim(1), s.dim(2), pe.patch(),
-                    alloc(a.rows * (s.dim(1) / pe.patch()) * (s.dim(2) / pe.patch()) * s.dim(0) * p2));
-            float[] y = map(pe.name(), patches, pe.channels() * pe.patch() * pe.patch());
+                    alloc(a.rows * tokens * in));
+            float[] y = map(pe.name(), patches, in);
             return site(pe.name(), a, patches, y);
         }
 
@@ -972,8 +980,8 @@ final class CpuGraphEvaluator implements StreamingQueryEvaluator {
                                 c.padding(), alloc(a.rows * os.size()))
                         : GraphKernels.conv2d(a.x, a.rows, c.in(), s.dim(1), s.dim(2), w, bias, c.out(), c.kernel(),
                                 c.padding());
-                float[] patches = site(c.name()) >= 0 ? GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), 1,
-                        c.padding(), os.dim(1), os.dim(2)) : null;
+                float[] patches = site(c.name()) >= 0 ? GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2),
+                        c.kernel(), 1, c.padding(), os.dim(1), os.dim(2)) : null;
                 return site(c.name(), a, patches, y);
             }
             float[] patches = GraphKernels.im2col(a.x, a.rows, c.in(), s.dim(1), s.dim(2), c.kernel(), c.stride(),

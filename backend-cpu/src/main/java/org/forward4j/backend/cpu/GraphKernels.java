@@ -178,13 +178,9 @@ final class GraphKernels {
      * @param h height
      * @param w width
      * @param p the patch size
+     * @param out receives them, every value written
      * @return {@code [rows * (h / p) * (w / p), c * p * p]}
      */
-    static float[] patches(float[] x, int rows, int c, int h, int w, int p) {
-        return patches(x, rows, c, h, w, p, new float[rows * (h / p) * (w / p) * c * p * p]);
-    }
-
-    /** {@link #patches(float[], int, int, int, int, int)} into {@code out}, every value of which it writes. */
     static float[] patches(float[] x, int rows, int c, int h, int w, int p, float[] out) {
         int ph = h / p;
         int pw = w / p;
@@ -218,14 +214,9 @@ final class GraphKernels {
      * @param k window size
      * @param stride stride
      * @param max true for max pooling, false for average
+     * @param out receives the pooled values, every one written
      * @return rows of {@code [C, (H - k) / stride + 1, (W - k) / stride + 1]}
      */
-    static float[] pool(float[] x, int rows, int c, int h, int w, int k, int stride, boolean max) {
-        return pool(x, rows, c, h, w, k, stride, max, new float[rows * c * ((h - k) / stride + 1)
-                * ((w - k) / stride + 1)]);
-    }
-
-    /** {@link #pool(float[], int, int, int, int, int, int, boolean)} into {@code out}, every value of which it writes. */
     static float[] pool(float[] x, int rows, int c, int h, int w, int k, int stride, boolean max, float[] out) {
         int oh = (h - k) / stride + 1;
         int ow = (w - k) / stride + 1;
@@ -324,13 +315,9 @@ final class GraphKernels {
      * @param rows the number of rows
      * @param t tokens per row
      * @param token the D values of the new first token
+     * @param out receives the rows, every value written
      * @return rows of {@code [T + 1, D]}
      */
-    static float[] prependToken(float[] x, int rows, int t, float[] token) {
-        return prependToken(x, rows, t, token, new float[rows * (t + 1) * token.length]);
-    }
-
-    /** {@link #prependToken(float[], int, int, float[])} into {@code out}, every value of which it writes. */
     static float[] prependToken(float[] x, int rows, int t, float[] token, float[] out) {
         int d = token.length;
         for (int n = 0; n < rows; n++) {
@@ -390,13 +377,9 @@ final class GraphKernels {
      * @param t tokens per row
      * @param d the token width D
      * @param heads the number of heads
+     * @param out receives the mixed values, every one written
      * @return the mixed values, rows of {@code [tq, D]}
      */
-    static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads) {
-        return attention(q, k, v, rows, tq, t, d, heads, new float[rows * tq * d]);
-    }
-
-    /** {@link #attention(float[], float[], float[], int, int, int, int, int)} into {@code out}, all of it written. */
     static float[] attention(float[] q, float[] k, float[] v, int rows, int tq, int t, int d, int heads,
                              float[] out) {
         if (VECTOR) {

@@ -280,7 +280,8 @@ final class VectorKernels {
             DoubleVector u = v.add(v.mul(0.044715).mul(v).mul(v)).mul(c);
             DoubleVector a = u.abs();
             DoubleVector e = a.mul(2.0).lanewise(VectorOperators.EXP);
-            DoubleVector t = DoubleVector.broadcast(DOUBLES, 1.0).sub(DoubleVector.broadcast(DOUBLES, 2.0).div(e.add(1.0)));
+            DoubleVector t = DoubleVector.broadcast(DOUBLES, 1.0)
+                    .sub(DoubleVector.broadcast(DOUBLES, 2.0).div(e.add(1.0)));
             VectorMask<Double> small = a.compare(VectorOperators.LT, 1e-4);
             // |u| < 1e-4: the series (its sign restored below with every other lane's); |u| > 20: 1
             t = t.blend(u.sub(u.mul(u).mul(u).div(3.0)).abs(), small);
